@@ -1,0 +1,137 @@
+"""The ``labelcore`` command line."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from labelcore.errors import ConfigError, LabelcoreError, StartupError
+
+
+def _registry_and_pm():
+    from labelcore.plugins import create_plugin_manager
+    from labelcore.registry import build_registry
+
+    try:
+        pm = create_plugin_manager()
+        registry = build_registry(pm)
+    except StartupError as exc:
+        raise click.ClickException(str(exc)) from None
+    for failure in pm.failures:
+        click.echo(f"warning: plugin {failure.name} ({failure.dist} {failure.version}) failed to load: "
+                   f"{failure.error}", err=True)
+    return registry, pm
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise click.ClickException(f"{path}:{exc.lineno}: invalid JSON: {exc.msg}") from None
+    except OSError as exc:
+        raise click.ClickException(f"{path}: {exc.strerror}") from None
+
+
+@click.group()
+@click.version_option(package_name="labelcore")
+def main() -> None:
+    """labelcore: self-hosted, plugin-first data labeling."""
+
+
+@main.command()
+@click.argument("config_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--task", "task_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="A task (or a list of tasks) in Label Studio JSON to check against the config.")
+@click.option("--result", "result_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="An annotation result list (or an annotation with `result`) to check.")
+@click.option("--json", "as_json", is_flag=True, help="Print the parsed summary as JSON.")
+def validate(config_file: Path, task_file: Path | None, result_file: Path | None, as_json: bool) -> None:
+    """Check a labeling config (and optionally tasks and results) against the installed plugins."""
+    from labelcore.config import parse_config
+    from labelcore.services.validation import check_tasks, result_items
+
+    registry, pm = _registry_and_pm()
+    try:
+        parsed = parse_config(config_file.read_bytes(), registry, pm)
+    except ConfigError as exc:
+        for issue in exc.issues:
+            click.echo(f"{config_file}:{issue.line or 0}: error: {_without_line(issue)}", err=True)
+        sys.exit(1)
+    problems: list[str] = []
+    tasks_checked = 0
+    if task_file is not None:
+        tasks = _read_json(task_file)
+        tasks_checked = len(tasks) if isinstance(tasks, list) else 1
+        problems += [f"{task_file}: {problem}" for problem in check_tasks(tasks, parsed, registry, pm)]
+    if result_file is not None:
+        from labelcore.results import validate_results
+
+        items = result_items(_read_json(result_file))
+        problems += [f"{result_file}: {issue}" for issue in validate_results(items, parsed)]
+    for warning in parsed.warnings:
+        click.echo(f"{config_file}:{warning.line or 0}: warning: {_without_line(warning)}", err=True)
+    if problems:
+        for problem in problems:
+            click.echo(f"error: {problem}", err=True)
+        sys.exit(1)
+    summary = parsed.summary()
+    summary["tasks_checked"] = tasks_checked
+    if as_json:
+        click.echo(json.dumps(summary, indent=2))
+        return
+    click.echo(f"{config_file}: valid")
+    for obj in summary["objects"]:
+        click.echo(f"  object  {obj['name']} <{obj['tag']}> reads {', '.join('$' + d for d in obj['data']) or '-'}")
+    for control in summary["controls"]:
+        labels = control["labels"] if isinstance(control["labels"], str) else ", ".join(control["labels"]) or "-"
+        click.echo(f"  control {control['name']} <{control['tag']}> -> {', '.join(control['to_name']) or '-'}"
+                   f" ({control['type']}): {labels}")
+    click.echo(f"  data keys: {', '.join(summary['data_keys']) or '-'}")
+    if task_file is not None:
+        click.echo(f"  tasks checked: {tasks_checked}")
+
+
+def _without_line(issue: Any) -> str:
+    return str(issue.model_copy(update={"line": None}))
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option("--all", "show_all", is_flag=True, help="Include core's builtin plugins.")
+def plugins(as_json: bool, show_all: bool) -> None:
+    """List installed plugins, what each provides, and plugins that failed to load."""
+    from labelcore.plugins import list_plugins
+
+    registry, pm = _registry_and_pm()
+    rows = []
+    for info in list_plugins(pm):
+        if info.builtin and not show_all:
+            continue
+        rows.append({"name": info.name, "dist": info.dist, "version": info.version, "builtin": info.builtin,
+                     "hooks": list(info.hooks), "provides": registry.provided_by(info.name)})
+    failures = [failure.model_dump(exclude={"traceback"}) for failure in pm.failures]
+    if as_json:
+        click.echo(json.dumps({"plugins": rows, "failed": failures}, indent=2))
+        return
+    for row in rows:
+        click.echo(f"{row['name']}  {row['dist']} {row['version'] or ''}".rstrip())
+        for kind, names in row["provides"].items():
+            click.echo(f"    {kind}: {', '.join(names)}")
+        if not row["provides"]:
+            click.echo(f"    hooks: {', '.join(row['hooks'])}")
+    for failure in failures:
+        click.echo(f"FAILED {failure['name']}  {failure['dist']} {failure['version']}: {failure['error']}")
+    if not rows and not failures:
+        click.echo("no plugins installed")
+
+
+def run() -> None:  # pragma: no cover - console entry point wrapper
+    try:
+        main()
+    except LabelcoreError as exc:
+        click.echo(f"error: {exc.message}", err=True)
+        sys.exit(1)

@@ -1,0 +1,1 @@
+"""Domain logic shared by the API and the CLI; no HTTP here."""

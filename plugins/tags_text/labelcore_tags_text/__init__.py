@@ -1,0 +1,10 @@
+"""labelcore plugin: Label Studio's text tags (Text, HyperText, Paragraphs, Table, Labels, ...)."""
+
+from labelcore import hookimpl
+
+from labelcore_tags_text.tags import TEXT_TAGS
+
+
+@hookimpl
+def register_tags():
+    return TEXT_TAGS
