@@ -159,7 +159,8 @@ def _check_visibility(builder: _Builder, parsed: ParsedConfig) -> None:
             continue
         options = set(parsed.labels(when_tag))
         dynamic = parsed.is_dynamic(when_tag)
-        if visible_when in _VISIBLE_WHEN_NEEDS_CHOICES and target.spec.labels_key not in ("choices", "taxonomy"):
+        if visible_when in _VISIBLE_WHEN_NEEDS_CHOICES and "choice" not in {
+                child.lower() for child in target.spec.children or ()}:
             builder.issue(f"visibleWhen={visible_when!r} needs whenTagName to name a <Choices> or <Taxonomy>, "
                           f"not <{target.tag}>", node.line, node.tag, "whenTagName")
         for attribute in ("whenChoiceValue", "whenLabelValue"):
