@@ -28,6 +28,8 @@ class _Builder:
     def __init__(self, registry: Registry):
         self.registry = registry
         self.issues: list[ConfigIssue] = []
+        # names carried by elements no plugin claims: references to them are not reported twice
+        self.unknown_names: set[str] = set()
         self.parents_of: dict[str, list[str]] = {}
         for spec in registry.tags.values():
             for child in spec.children or ():
@@ -45,6 +47,12 @@ class _Builder:
             installed = ", ".join(sorted(self.registry.tags)) or "none"
             self.issue(f"unknown tag <{element.tag}>: {provider_hint(element.tag)}. Installed plugins provide: "
                        f"{installed}", line, element.tag)
+            for inner in element.iter():
+                name = next((v for k, v in inner.attrib.items() if k.lower() == "name"), None)
+                if name:
+                    self.unknown_names.add(name)
+                if inner is not element and isinstance(inner.tag, str) and self.registry.tag(inner.tag) is None:
+                    self.issue(f"unknown tag <{inner.tag}>: {provider_hint(inner.tag)}", inner.sourceline, inner.tag)
             return None
         self._check_placement(spec, owner, line)
         attrs = {str(key): str(value) for key, value in element.attrib.items()}
@@ -105,7 +113,9 @@ def _index(builder: _Builder, root: ConfigNode) -> tuple[dict[str, ConfigNode], 
     for node in root.walk():
         name = node.name
         if node.kind in ("object", "control") and not name:
-            if node.tag.lower() != "relations":
+            # A model that requires `name` has reported it already; one that makes it optional
+            # (Relations) does not need it; a model without the field leaves it to us.
+            if "name" not in type(node.values).model_fields:
                 builder.issue("missing required attribute 'name'", node.line, node.tag, "name")
             continue
         if not name or node.kind == "child":
@@ -128,6 +138,8 @@ def _check_controls(builder: _Builder, parsed: ParsedConfig) -> None:
         spec = control.spec
         for target in control.to_names:
             obj = parsed.named.get(target)
+            if obj is None and target in builder.unknown_names:
+                continue
             if obj is None:
                 builder.issue(f"toName={target!r} of {_label(control)} refers to no tag; known object tags: "
                               f"{', '.join(parsed.objects) or 'none'}", control.line, control.tag, "toName")
@@ -211,12 +223,12 @@ def parse_config(
     root = builder.build(element, None)
     if root is not None and root.tag != "View":
         builder.issue(f"the root element must be <View>, not <{root.tag}>", root.line, root.tag)
-    if root is None or any(issue.severity == "error" for issue in builder.issues):
-        raise ConfigError(_errors(builder.issues) or [ConfigIssue(message="config has no usable root element")])
+    if root is None:
+        raise ConfigError(_errors(builder.issues))
     objects, controls, named = _index(builder, root)
     parsed = ParsedConfig(xml=text, root=root, objects=objects, controls=controls, named=named,
                           data_refs=_data_refs(root))
-    if not objects:
+    if root.tag == "View" and not builder.unknown_names and not any(node.kind == "object" for node in root.walk()):
         builder.issue("config has no object tag (Image, Text, ...) to label", root.line, root.tag)
     _check_controls(builder, parsed)
     _check_visibility(builder, parsed)
