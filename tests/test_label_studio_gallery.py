@@ -79,3 +79,13 @@ def test_gallery_config(installed, path, xml):
         installed.parse(xml)
     reported = {issue.tag for issue in caught.value.issues if issue.message.startswith("unknown tag")}
     assert reported == set(missing)
+
+
+def test_only_audio_video_timeseries_chat_and_pdf_tags_are_left_to_other_plugins(installed):
+    """Core, tags_image and tags_text provide every other tag the gallery uses."""
+    used = set().union(*(_tags(xml) for _, xml in GALLERY))
+
+    missing = {tag for tag in used if installed.registry.tag(tag) is None}
+
+    assert missing == {"Audio", "Channel", "Chat", "OcrLabels", "Pdf", "TimeSeries", "TimeSeriesLabels",
+                       "TimelineLabels", "Video", "VideoRectangle"}
