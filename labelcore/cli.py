@@ -129,6 +129,74 @@ def plugins(as_json: bool, show_all: bool) -> None:
         click.echo("no plugins installed")
 
 
+def _settings(data_dir: Path | None, **overrides: Any):
+    from labelcore.settings import Settings
+
+    values = {key: value for key, value in overrides.items() if value is not None}
+    if data_dir is not None:
+        values["data_dir"] = data_dir
+    return Settings(**values)
+
+
+data_dir_option = click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+                               help="Data folder (default: $LABELCORE_DATA_DIR or ./data).")
+
+
+@main.command()
+@click.option("--host", default=None, help="Address to bind (default 127.0.0.1).")
+@click.option("--port", type=int, default=None, help="Port (default 8080).")
+@data_dir_option
+def serve(host: str | None, port: int | None, data_dir: Path | None) -> None:
+    """Run the web server (FastAPI on uvicorn)."""
+    import uvicorn
+
+    from labelcore.app import create_app
+    from labelcore.db import make_engine, migrate
+    from labelcore.services.users import ensure_first_admin
+
+    settings = _settings(data_dir, host=host, port=port)
+    registry, pm = _registry_and_pm()
+    engine = make_engine(settings)
+    migrate(engine)
+    login = ensure_first_admin(engine, settings)
+    engine.dispose()
+    app = create_app(settings, pm)
+    click.echo(f"labelcore {__import__('labelcore').__version__}: data in {settings.resolved_data_dir}")
+    click.echo(f"open http://{settings.host}:{settings.port}/ and {login}")
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning", access_log=False)
+
+
+@main.group()
+def user() -> None:
+    """Manage users."""
+
+
+@user.command("create")
+@click.option("--email", required=True)
+@click.option("--password", default=None, help="Password for the web login (omit for API-only users).")
+@click.option("--token", default=None, help="API token to give the user (default: a new random one).")
+@click.option("--admin", is_flag=True, help="Make the user an administrator.")
+@data_dir_option
+def user_create(email: str, password: str | None, token: str | None, admin: bool, data_dir: Path | None) -> None:
+    """Create a user and print its API token."""
+    from labelcore.db import make_engine, migrate, write_session
+    from labelcore.security import new_api_key
+    from labelcore.services.users import create_user
+
+    settings = _settings(data_dir)
+    engine = make_engine(settings)
+    migrate(engine)
+    key = token or new_api_key()
+    try:
+        with write_session(engine) as session:
+            created = create_user(session, email, password, key, admin=admin)
+            user_id = created.id
+    except LabelcoreError as exc:
+        raise click.ClickException(exc.message) from None
+    click.echo(f"created user {user_id} {email}{' (admin)' if admin else ''}")
+    click.echo(f"API token: {key}")
+
+
 def run() -> None:  # pragma: no cover - console entry point wrapper
     try:
         main()

@@ -30,3 +30,90 @@ class ConfigChecker:
 
     def parse(self, xml: str, data: dict[str, Any] | None = None) -> ParsedConfig:
         return parse_config(xml, self.registry, self.pm, data=data)
+
+
+class LiveServer:
+    """A real ``labelcore serve`` process on 127.0.0.1 with a first admin and its API token.
+
+    ``database_url`` None means the embedded SQLite in ``data_dir``. Use as a context manager.
+    """
+
+    def __init__(self, data_dir, database_url: str | None = None, env: dict[str, str] | None = None,
+                 port: int | None = None):
+        import secrets
+
+        self.data_dir = data_dir
+        self.database_url = database_url
+        self.port = port or free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.email = "admin@example.com"
+        self.password = secrets.token_urlsafe(12)
+        self.token = secrets.token_hex(20)
+        self.extra_env = env or {}
+        self.process = None
+
+    def start(self, timeout: float = 30.0) -> LiveServer:
+        import os
+        import subprocess
+        import sys
+        import time
+        import urllib.request
+
+        env = dict(os.environ)
+        env.update({
+            "LABELCORE_USERNAME": self.email,
+            "LABELCORE_PASSWORD": self.password,
+            "LABELCORE_USER_TOKEN": self.token,
+            "LABELCORE_DATA_DIR": str(self.data_dir),
+            **self.extra_env,
+        })
+        if self.database_url:
+            env["LABELCORE_DATABASE_URL"] = self.database_url
+        else:
+            env.pop("LABELCORE_DATABASE_URL", None)
+        self.log = open(f"{self.data_dir}/server-{self.port}.log", "ab")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "labelcore", "serve", "--host", "127.0.0.1", "--port", str(self.port)],
+            env=env, stdout=self.log, stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"labelcore serve exited with {self.process.returncode}; see {self.log.name}")
+            try:
+                with urllib.request.urlopen(f"{self.url}/health", timeout=1) as response:
+                    if response.status == 200:
+                        return self
+            except OSError:
+                time.sleep(0.1)
+        self.stop()
+        raise RuntimeError(f"labelcore serve did not answer within {timeout} s; see {self.log.name}")
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except Exception:
+                self.process.kill()
+        if self.process is not None:
+            self.log.close()
+        self.process = None
+
+    def __enter__(self) -> LiveServer:
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Token {self.token}"}
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]

@@ -1,0 +1,3 @@
+from labelcore.cli import run
+
+run()

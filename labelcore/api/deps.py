@@ -1,0 +1,134 @@
+"""FastAPI dependencies shared by every router: settings, registry, sessions, the caller."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+import pluggy
+from fastapi import Depends, HTTPException, Request
+from sqlalchemy import Engine
+from sqlmodel import Session, select
+
+from labelcore.db import read_session, write_session
+from labelcore.models import Token, User
+from labelcore.registry import Registry
+from labelcore.security import hash_key, looks_like_jwt, read_jwt
+from labelcore.settings import Settings
+
+SESSION_COOKIE = "labelcore_session"
+
+
+def get_settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def get_engine(request: Request) -> Engine:
+    return request.app.state.engine
+
+
+def get_registry(request: Request) -> Registry:
+    return request.app.state.registry
+
+
+def get_pm(request: Request) -> pluggy.PluginManager:
+    return request.app.state.pm
+
+
+def db(engine: Engine = Depends(get_engine)) -> Iterator[Session]:
+    """A read session; writes go through ``db_write``."""
+    with read_session(engine) as session:
+        yield session
+
+
+def db_write(engine: Engine = Depends(get_engine)) -> Iterator[Session]:
+    """A session whose transaction commits when the route returns and rolls back if it raises."""
+    with write_session(engine) as session:
+        yield session
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who is calling and how they authenticated (``token``, ``bearer`` or ``session``)."""
+
+    user: User
+    via: str
+
+
+def _unauthorized(detail: str) -> HTTPException:
+    return HTTPException(status_code=401, detail=detail, headers={"WWW-Authenticate": "Token"})
+
+
+def _user_for_key(engine: Engine, key: str, kind: str) -> User | None:
+    now = datetime.now(timezone.utc)
+    with read_session(engine) as session:
+        row = session.exec(
+            select(User, Token).join(Token, Token.user_id == User.id)
+            .where(Token.key_hash == hash_key(key), Token.kind == kind, Token.revoked == False)  # noqa: E712
+        ).first()
+    if row is None:
+        return None
+    user, token = row
+    if token.expires_at is not None and token.expires_at < now:
+        return None
+    return user if user.is_active else None
+
+
+def _user_by_id(engine: Engine, user_id: int) -> User | None:
+    with read_session(engine) as session:
+        user = session.get(User, user_id)
+    return user if user is not None and user.is_active else None
+
+
+def authenticate(request: Request) -> Caller | None:
+    """The caller behind a request's Authorization header or session cookie, or None."""
+    engine: Engine = request.app.state.engine
+    settings: Settings = request.app.state.settings
+    header = request.headers.get("authorization", "")
+    scheme, _, credential = header.partition(" ")
+    credential = credential.strip()
+    if header:
+        scheme = scheme.lower()
+        if scheme == "token" and credential:
+            user = _user_for_key(engine, credential, "legacy")
+            return Caller(user, "token") if user else None
+        if scheme == "bearer" and credential and looks_like_jwt(credential):
+            claims = read_jwt(settings.signing_key, credential, "access")
+            user = _user_by_id(engine, claims["user_id"]) if claims else None
+            return Caller(user, "bearer") if user else None
+        return None
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if cookie:
+        user = _user_for_key(engine, cookie, "session")
+        return Caller(user, "session") if user else None
+    return None
+
+
+def current_caller(request: Request) -> Caller:
+    """Every API route depends on this: 401 unless the request carries valid credentials.
+
+    Browser (cookie) requests that change data must also carry the CSRF header the pages send.
+    """
+    caller = authenticate(request)
+    if caller is None:
+        if request.headers.get("authorization") or request.cookies.get(SESSION_COOKIE):
+            raise _unauthorized("Invalid token.")
+        raise _unauthorized("Authentication credentials were not provided.")
+    if caller.via == "session" and request.method not in ("GET", "HEAD", "OPTIONS"):
+        expected = request.cookies.get("labelcore_csrf")
+        if not expected or request.headers.get("x-csrftoken") != expected:
+            raise HTTPException(status_code=403, detail="CSRF Failed: CSRF token missing or incorrect.")
+    request.state.user = caller.user
+    return caller
+
+
+def current_user(caller: Caller = Depends(current_caller)) -> User:
+    return caller.user
+
+
+def require_admin(user: User = Depends(current_user)) -> User:
+    """Routes that manage other users. Roles and project membership will grow from here."""
+    if not user.is_superuser:
+        raise HTTPException(status_code=403, detail="You do not have permission to perform this action.")
+    return user

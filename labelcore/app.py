@@ -1,0 +1,173 @@
+"""The web application: ``create_app(settings, pm)`` wires settings, database, registry, routers."""
+
+from __future__ import annotations
+
+import logging
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import pluggy
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from labelcore import __version__
+from labelcore.db import make_engine, migrate
+from labelcore.errors import LabelcoreError
+from labelcore.jsonio import FastJSONResponse
+from labelcore.plugins import create_plugin_manager, list_plugins
+from labelcore.registry import build_registry
+from labelcore.settings import Settings
+
+log = logging.getLogger(__name__)
+
+STATIC_DIR = Path(__file__).parent / "web" / "static"
+
+
+class PathNormalizer:
+    """Serve ``/api/projects`` and ``/api/projects/`` alike: Label Studio's clients use both."""
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            path = scope["path"]
+            if len(path) > 1 and path.endswith("/"):
+                scope = dict(scope)
+                scope["path"] = path.rstrip("/") or "/"
+                if "raw_path" in scope and scope["raw_path"]:
+                    scope["raw_path"] = scope["raw_path"].rstrip(b"/") or b"/"
+        await self.app(scope, receive, send)
+
+
+class BodyLimit:
+    """Refuse request bodies over the limit with 413, counting streamed chunks too."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int):
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers") or []).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+            await self._refuse(send)
+            return
+        received = 0
+
+        async def counting_receive():
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    raise _TooLarge()
+            return message
+
+        try:
+            await self.app(scope, counting_receive, send)
+        except _TooLarge:
+            await self._refuse(send)
+
+    async def _refuse(self, send: Send) -> None:
+        response = FastJSONResponse(
+            status_code=413,
+            content={"detail": f"Request body is larger than the limit of {self.max_bytes} bytes "
+                               "(LABELCORE_MAX_REQUEST_BYTES)."},
+        )
+        await response({"type": "http"}, _empty_receive, send)
+
+
+class _TooLarge(Exception):
+    pass
+
+
+async def _empty_receive():  # pragma: no cover - never awaited by a plain JSON response
+    return {"type": "http.disconnect"}
+
+
+def _error_body(status: int, detail, **extra) -> dict:
+    return {"status_code": status, "detail": detail, **extra}
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(LabelcoreError)
+    async def labelcore_error(request: Request, exc: LabelcoreError):
+        extra = {}
+        issues = getattr(exc, "issues", None)
+        if issues:
+            extra["validation_errors"] = [str(issue) for issue in issues]
+        return FastJSONResponse(status_code=exc.status_code, content=_error_body(exc.status_code, exc.message, **extra))
+
+    @app.exception_handler(RequestValidationError)
+    async def request_validation_error(request: Request, exc: RequestValidationError):
+        errors: dict[str, list[str]] = {}
+        for error in exc.errors():
+            loc = [str(part) for part in error.get("loc", ()) if part not in ("body", "query", "path")]
+            errors.setdefault(".".join(loc) or "non_field_errors", []).append(error.get("msg", "invalid"))
+        return FastJSONResponse(status_code=400, content=_error_body(400, "Validation error", validation_errors=errors))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException):
+        return FastJSONResponse(status_code=exc.status_code, content={"detail": exc.detail},
+                                headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(Exception)
+    async def unexpected_error(request: Request, exc: Exception):
+        custom = request.app.state.pm.hook.handle_exception(request=request, exc=exc)
+        if custom is not None:
+            return custom
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return FastJSONResponse(status_code=500, content=_error_body(500, "Internal server error"))
+
+
+def _mount_static(app: FastAPI, pm: pluggy.PluginManager) -> None:
+    if STATIC_DIR.is_dir():
+        app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    for info in list_plugins(pm):
+        if info.static_dir is not None and not info.builtin:
+            app.mount(f"/plugins/{info.dist}/static", StaticFiles(directory=info.static_dir),
+                      name=f"plugin-static-{info.dist}")
+
+
+def create_app(settings: Settings | None = None, pm: pluggy.PluginManager | None = None) -> FastAPI:
+    """Build the ASGI app. Tests pass their own settings (a temp data dir) and plugin manager."""
+    from labelcore.api import ROUTERS
+    from labelcore.services.users import ensure_bootstrap_admin
+
+    settings = settings or Settings()
+    pm = pm or create_plugin_manager()
+    registry = build_registry(pm)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        engine = make_engine(settings)
+        migrate(engine)
+        app.state.engine = engine
+        ensure_bootstrap_admin(engine, settings)
+        pm.hook.startup(app=app)
+        try:
+            yield
+        finally:
+            engine.dispose()
+
+    app = FastAPI(title="labelcore", version=__version__, lifespan=lifespan, default_response_class=FastJSONResponse,
+                  redirect_slashes=False)
+    app.state.settings = settings
+    app.state.pm = pm
+    app.state.registry = registry
+    for router in ROUTERS:
+        app.include_router(router)
+    for routers in pm.hook.register_routes():
+        for router in routers or []:
+            app.include_router(router)
+    _install_error_handlers(app)
+    _mount_static(app, pm)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_request_bytes)
+    app.add_middleware(PathNormalizer)
+    return app
