@@ -59,20 +59,31 @@ class BodyLimit:
             await self._refuse(send)
             return
         received = 0
+        refused = False
 
         async def counting_receive():
-            nonlocal received
+            nonlocal received, refused
+            if refused:
+                return {"type": "http.disconnect"}
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_bytes:
-                    raise _TooLarge()
+                    # answer now; the app sees a disconnect and whatever it sends is dropped
+                    refused = True
+                    await self._refuse(send)
+                    return {"type": "http.disconnect"}
             return message
 
+        async def guarded_send(message):
+            if not refused:
+                await send(message)
+
         try:
-            await self.app(scope, counting_receive, send)
-        except _TooLarge:
-            await self._refuse(send)
+            await self.app(scope, counting_receive, guarded_send)
+        except Exception:
+            if not refused:
+                raise
 
     async def _refuse(self, send: Send) -> None:
         response = FastJSONResponse(
@@ -81,10 +92,6 @@ class BodyLimit:
                                "(LABELCORE_MAX_REQUEST_BYTES)."},
         )
         await response({"type": "http"}, _empty_receive, send)
-
-
-class _TooLarge(Exception):
-    pass
 
 
 async def _empty_receive():  # pragma: no cover - never awaited by a plain JSON response
