@@ -22,6 +22,7 @@ if TYPE_CHECKING:
         ExporterSpec,
         ImporterSpec,
         MLBackendSpec,
+        SamplerSpec,
         StorageSpec,
         TagSpec,
     )
@@ -91,6 +92,16 @@ def register_config_templates() -> list[ConfigTemplateSpec]:
     """Called once at startup; returns labeling-config templates for the project gallery.
 
     :return: a list of :class:`labelcore.specs.ConfigTemplateSpec`; ids are unique across plugins.
+
+    .. versionadded:: 0.1
+    """
+
+
+@hookspec
+def register_samplers() -> list[SamplerSpec]:
+    """Called once at startup; returns task orders a project's ``sampling`` can choose for ``/next``.
+
+    :return: a list of :class:`labelcore.specs.SamplerSpec`; ids are unique across plugins.
 
     .. versionadded:: 0.1
     """

@@ -21,6 +21,7 @@ from labelcore.specs import (
     ExporterSpec,
     ImporterSpec,
     MLBackendSpec,
+    SamplerSpec,
     StorageSpec,
     TagSpec,
 )
@@ -52,6 +53,7 @@ _KINDS: dict[str, tuple[str, type[BaseModel], Callable[[Any], str]]] = {
     "storages": ("register_storages", StorageSpec, lambda spec: spec.type),
     "ml_backends": ("register_ml_backends", MLBackendSpec, lambda spec: spec.id),
     "config_templates": ("register_config_templates", ConfigTemplateSpec, lambda spec: spec.id),
+    "samplers": ("register_samplers", SamplerSpec, lambda spec: spec.id),
 }
 
 
@@ -87,6 +89,10 @@ class Registry:
     @property
     def config_templates(self) -> dict[str, ConfigTemplateSpec]:
         return self._specs("config_templates")
+
+    @property
+    def samplers(self) -> dict[str, SamplerSpec]:
+        return self._specs("samplers")
 
     def tag(self, name: str) -> TagSpec | None:
         provided = self.entries.get("tags", {}).get(name.lower())

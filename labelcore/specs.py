@@ -196,6 +196,22 @@ class ExporterSpec(_Spec):
     export: Callable[[Iterable[dict[str, Any]], IO[bytes], ExportContext], None]
 
 
+# --------------------------------------------------------------------------- task distribution
+
+
+class SamplerSpec(_Spec):
+    """An order in which ``/next`` hands out a project's open tasks (a project's ``sampling``).
+
+    ``order_by(project)`` returns SQLAlchemy ORDER BY clauses over ``labelcore.models.Task``
+    (correlated subqueries on ``labelcore.models.Prediction`` are fine), so choosing the next task
+    stays one indexed query however many tasks the project has.
+    """
+
+    id: str = Field(description="The value of a project's `sampling`, e.g. 'Sequential sampling'.")
+    title: str
+    order_by: Callable[[Any], list[Any]]
+
+
 # --------------------------------------------------------------------------- storage
 
 
