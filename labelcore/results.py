@@ -42,8 +42,10 @@ class ResultContext:
 
 
 def utf16_len(text: str) -> int:
-    """Length in UTF-16 code units: Label Studio's span offsets are JavaScript string indices."""
-    return len(text.encode("utf-16-le")) // 2
+    """Length in UTF-16 code units (JavaScript string length). Label Studio wrote <Text> offsets in
+    these units before late 2021 and in code points since, so it bounds both; lone surrogates, which
+    JSON allows, count as one unit."""
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
 
 
 def _format_error(error: dict[str, Any]) -> str:
@@ -74,7 +76,8 @@ def _check_item(index: int, item: Any, config: ParsedConfig, data: dict[str, Any
     spec = control.spec
     to_name = item.get("to_name")
     raw_to = control.attr("toName") or ""
-    if control.to_names and to_name != raw_to and to_name not in control.to_names:
+    names_itself = spec.result_to_self and to_name == from_name
+    if control.to_names and to_name != raw_to and to_name not in control.to_names and not names_itself:
         problems.append(f"to_name {to_name!r} does not match toName={raw_to!r} of <{control.tag} name={from_name!r}>")
     result_type = item.get("type")
     if spec.result_type is None:
@@ -117,8 +120,11 @@ def _check_relation(item: dict[str, Any], config: ParsedConfig, region_ids: set[
     if direction is not None and direction not in _DIRECTIONS:
         problems.append(f"direction {direction!r} must be one of {sorted(_DIRECTIONS)}")
     labels = item.get("labels") or []
+    relations = config.first_tag("Relations")
     if not isinstance(labels, list):
         problems.append("labels must be a list")
+    elif len(labels) > 1 and relations is not None and relations.attr("choice") == "single":
+        problems.append(f"<Relations choice=\"single\"> allows one label per relation, got {len(labels)}")
     elif labels:
         allowed = set(config.labels("Relations"))
         for label in labels:

@@ -111,6 +111,10 @@ class TagSpec(_Spec):
     value_model: type[BaseModel] | None = Field(
         default=None, description="Controls: pydantic model of the result item's `value`."
     )
+    result_to_self: bool = Field(
+        default=False,
+        description="Controls whose results name the control itself as `to_name` (Label Studio's Pairwise).",
+    )
     labels_key: str | None = Field(
         default=None, description="Key of `value` that lists chosen options, checked against the config's options."
     )

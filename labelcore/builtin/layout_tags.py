@@ -24,7 +24,7 @@ class ViewAttributes(VisibilityAttributes):
 class HeaderAttributes(TagAttributes):
     value: str | None = None
     name: str | None = None
-    size: int = Field(default=4, ge=1, le=6)
+    size: int = Field(default=4, ge=1)
     style: str | None = None
     className: str | None = None
     underline: bool = False

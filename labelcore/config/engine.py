@@ -190,7 +190,7 @@ def _data_refs(root: ConfigNode) -> list[DataKey]:
     for node in root.walk():
         for key, value in node.attrs.items():
             lowered = key.lower()
-            if node.kind == "object" or lowered in ("value", "on"):
+            if node.kind == "object" or lowered in ("value", "on", "apiurl"):
                 required = (node.kind == "object" and lowered in _REQUIRED_DATA_ATTRS) or (
                     node.tag == "Repeater" and lowered == "on")
                 for match in DATA_REF.finditer(value):

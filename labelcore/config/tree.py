@@ -131,7 +131,7 @@ class ParsedConfig:
     def options(self, control_name: str) -> list[ConfigNode]:
         """The option children (Label/Choice/Relation...) of a control, through layout wrappers,
         not descending into nested options (Taxonomy levels are reached via ``children``)."""
-        control = self.named.get(control_name) or self._unnamed(control_name)
+        control = self.named.get(control_name) or self.first_tag(control_name)
         if control is None:
             return []
         found: list[ConfigNode] = []
@@ -146,7 +146,7 @@ class ParsedConfig:
         visit(control)
         return found
 
-    def _unnamed(self, tag: str) -> ConfigNode | None:
+    def first_tag(self, tag: str) -> ConfigNode | None:
         # Relations has no name in most configs; it is looked up by tag
         for node in self.walk():
             if node.tag == tag:
