@@ -312,3 +312,16 @@ def test_a_repeater_must_name_a_data_list(installed):
 
     assert issues[0][0] == 2
     assert issues[0][1].startswith("attribute on='pages': String should match pattern")
+
+
+def test_errors_on_a_tag_spread_over_several_lines_point_at_its_first_line(installed):
+    issues = errors_of(installed, """<View>
+  <Image name="image" value="$image"/>
+  <RectangleLabels
+      name="label"
+      toName="picture">
+    <Label value="Car"/>
+  </RectangleLabels>
+</View>""")
+
+    assert [line for line, _ in issues] == [3]

@@ -25,8 +25,9 @@ _VISIBLE_WHEN_NEEDS_CHOICES = {"choice-selected", "choice-unselected"}
 class _Builder:
     """One pass over the lxml tree: routes elements, validates attributes, collects issues."""
 
-    def __init__(self, registry: Registry):
+    def __init__(self, registry: Registry, source: str = ""):
         self.registry = registry
+        self.source_lines = source.splitlines()
         self.issues: list[ConfigIssue] = []
         # names carried by elements no plugin claims: references to them are not reported twice
         self.unknown_names: set[str] = set()
@@ -39,9 +40,18 @@ class _Builder:
               severity: str = "error") -> None:
         self.issues.append(ConfigIssue(message=message, line=line, tag=tag, attribute=attribute, severity=severity))
 
+    def line_of(self, element: etree._Element) -> int:
+        """The line where an element's start tag begins (libxml2 reports where it ends)."""
+        line = element.sourceline or 0
+        opening = f"<{element.tag}"
+        for candidate in range(line, max(line - 50, 0), -1):
+            if candidate <= len(self.source_lines) and opening in self.source_lines[candidate - 1]:
+                return candidate
+        return line
+
     def build(self, element: etree._Element, owner: TagSpec | None) -> ConfigNode | None:
         """Build the node for ``element``; ``owner`` is the nearest non-visual ancestor's spec."""
-        line = element.sourceline or 0
+        line = self.line_of(element)
         spec = self.registry.tag(element.tag)
         if spec is None:
             installed = ", ".join(sorted(self.registry.tags)) or "none"
@@ -52,7 +62,7 @@ class _Builder:
                 if name:
                     self.unknown_names.add(name)
                 if inner is not element and isinstance(inner.tag, str) and self.registry.tag(inner.tag) is None:
-                    self.issue(f"unknown tag <{inner.tag}>: {provider_hint(inner.tag)}", inner.sourceline, inner.tag)
+                    self.issue(f"unknown tag <{inner.tag}>: {provider_hint(inner.tag)}", self.line_of(inner), inner.tag)
             return None
         self._check_placement(spec, owner, line)
         attrs = {str(key): str(value) for key, value in element.attrib.items()}
@@ -219,7 +229,7 @@ def parse_config(
     element = parse_xml(text, max_bytes=max_bytes)
     if data is not None:
         expand_repeaters(element, data)
-    builder = _Builder(registry)
+    builder = _Builder(registry, text)
     root = builder.build(element, None)
     if root is not None and root.tag != "View":
         builder.issue(f"the root element must be <View>, not <{root.tag}>", root.line, root.tag)
