@@ -296,7 +296,7 @@ def test_conversational_analysis_fails_only_for_want_of_the_audio_plugin(config_
     </View>
 </View>""")
 
-    # libxml2 numbers an element by the line its start tag ends on
+    # reported at the line where the <Audio> start tag begins
     assert len(errors) == 1
     assert errors[0].startswith("line 2: <Audio> unknown tag <Audio>: it is provided by the labelcore-tags-audio "
                                 "distribution, which is not installed (pip install labelcore-tags-audio)")
