@@ -93,11 +93,11 @@ def _check_item(index: int, item: Any, config: ParsedConfig, data: dict[str, Any
             spec.value_model.model_validate(value)
         except ValidationError as exc:
             return problems + [_format_error(error) for error in exc.errors()]
-    if spec.labels_key and not config.is_dynamic(from_name):
-        allowed = set(config.labels(from_name))
+    allowed = _allowed_labels(config, control, data) if spec.labels_key else None
+    if allowed is not None:
         chosen = value.get(spec.labels_key) or []
         for label in chosen if isinstance(chosen, list) else [chosen]:
-            if label not in allowed:
+            if isinstance(label, str) and label not in allowed:
                 problems.append(f"{spec.labels_key} {label!r} is not an option of <{control.tag} name={from_name!r}>")
     if spec.check_value is not None:
         obj = config.objects.get(to_name) if isinstance(to_name, str) else None
@@ -106,6 +106,20 @@ def _check_item(index: int, item: Any, config: ParsedConfig, data: dict[str, Any
         context = ResultContext(config=config, control=control, object=obj, item=item, data=data)
         problems.extend(spec.check_value(value, context))
     return problems
+
+
+def _allowed_labels(config: ParsedConfig, control: ConfigNode, data: dict[str, Any] | None) -> set[str] | None:
+    """The option names a control's results may use; None when they cannot be known (dynamic
+    options without task data)."""
+    source = control.dynamic_source
+    if source is None:
+        return set(config.labels(control.name or ""))
+    options = data.get(source) if isinstance(data, dict) else None
+    if not isinstance(options, list):
+        return None
+    # Label Studio's dynamic options are objects with a `value` (and optional `alias`, `html`)
+    return {str(option[key]) for option in options if isinstance(option, dict)
+            for key in ("value", "alias") if option.get(key) is not None}
 
 
 def _check_relation(item: dict[str, Any], config: ParsedConfig, region_ids: set[str]) -> list[str]:

@@ -17,7 +17,7 @@ _EPSILON = 1e-6
 
 def _percent(value: float) -> float:
     if not -_EPSILON <= value <= 100 + _EPSILON:
-        raise ValueError(f"{value} is not a percentage between 0 and 100")
+        raise ValueError(f"{value:g} is not a percentage between 0 and 100")
     return value
 
 

@@ -77,7 +77,7 @@ def test_labels_must_exist_in_the_config(config):
 def test_value_is_checked_against_the_tags_value_model(config):
     problems = messages([box(x=130)], config)
 
-    assert problems == ["result[0] id=r1 from_name=box: value.x: Value error, 130.0 is not a percentage between 0 "
+    assert problems == ["result[0] id=r1 from_name=box: value.x: Value error, 130 is not a percentage between 0 "
                         "and 100"]
 
 

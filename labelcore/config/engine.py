@@ -107,7 +107,10 @@ class _Builder:
         except ValidationError as exc:
             for error in exc.errors():
                 field_name = str(error["loc"][0]) if error["loc"] else ""
-                if error["type"] == "missing":
+                if not field_name:
+                    # a model-level check on a combination of attributes
+                    self.issue(str(error["msg"]).removeprefix("Value error, "), line, spec.name)
+                elif error["type"] == "missing":
                     self.issue(f"missing required attribute {field_name!r}", line, spec.name, field_name)
                 else:
                     key = written.get(field_name, field_name)

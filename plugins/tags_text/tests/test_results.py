@@ -158,11 +158,15 @@ def test_without_task_data_only_the_span_itself_is_checked(config):
         "result[0] id=s1 from_name=ner: span start 9 is after its end 5"]
 
 
-def test_dynamic_labels_accept_any_label(checker):
+def test_dynamic_labels_are_checked_against_the_options_in_the_task_data(checker):
     dynamic = checker.parse('<View><Labels name="ner" toName="text" value="$types"/>'
                             '<Text name="text" value="$text"/></View>')
+    data = {"text": "Ada", "types": [{"value": "Mathematician"}]}
 
-    assert problems([span(0, 3, labels=["Mathematician"])], dynamic, {"text": "Ada", "types": []}) == []
+    assert problems([span(0, 3, labels=["Mathematician"])], dynamic, data) == []
+    assert problems([span(0, 3, labels=["Poet"])], dynamic, data) == [
+        "result[0] id=s1 from_name=ner: labels 'Poet' is not an option of <Labels name='ner'>"]
+    assert problems([span(0, 3, labels=["Poet"])], dynamic) == []  # options unknown without the task data
 
 
 # --------------------------------------------------------------------------- offsets, emoji, whitespace
