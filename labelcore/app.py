@@ -126,11 +126,36 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def unexpected_error(request: Request, exc: Exception):
-        custom = request.app.state.pm.hook.handle_exception(request=request, exc=exc)
+        pm = request.app.state.pm
+        try:
+            custom = pm.hook.handle_exception(request=request, exc=exc)
+        except Exception:
+            log.exception("a handle_exception hook failed while handling %s %s", request.method, request.url.path)
+            custom = None
         if custom is not None:
             return custom
-        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        log.error("unhandled error on %s %s%s", request.method, request.url.path, _blame(pm, exc), exc_info=exc)
         return FastJSONResponse(status_code=500, content=_error_body(500, "Internal server error"))
+
+
+def _blame(pm: pluggy.PluginManager, exc: BaseException) -> str:
+    """", raised in plugin X (dist) at module.function" for the innermost plugin frame, if any."""
+    owners = {info.name: info.dist for info in list_plugins(pm)}
+    modules = {}
+    for name, plugin in pm.list_name_plugin():
+        module_name = getattr(plugin, "__name__", None)
+        if isinstance(module_name, str) and name in owners:
+            modules[module_name] = name
+    blamed = ""
+    traceback = exc.__traceback__
+    while traceback is not None:
+        frame_module = traceback.tb_frame.f_globals.get("__name__", "")
+        for module_name, plugin_name in modules.items():
+            if frame_module == module_name or frame_module.startswith(module_name + "."):
+                blamed = (f", raised in plugin {plugin_name!r} ({owners[plugin_name]}) at "
+                          f"{frame_module}.{traceback.tb_frame.f_code.co_name}")
+        traceback = traceback.tb_next
+    return blamed
 
 
 def _mount_static(app: FastAPI, pm: pluggy.PluginManager) -> None:

@@ -111,7 +111,7 @@ def register_samplers() -> list[SamplerSpec]:
 def register_routes() -> list[APIRouter]:
     """Called once when the web app is built; returns FastAPI routers for the plugin's pages/APIs.
 
-    :return: a list of ``fastapi.APIRouter``; the plugin sets their prefix (``/plugins/<name>/...``
+    :return: a list of ``fastapi.APIRouter``; the plugin sets their prefix (``/plugins/<dist>/...``
         is the convention) and its own auth dependencies.
 
     .. versionadded:: 0.1

@@ -52,15 +52,28 @@ def _allowlist() -> set[str] | None:
     return {item.strip() for item in raw.split(",") if item.strip()}
 
 
-def _entry_points() -> list[tuple[importlib.metadata.EntryPoint, importlib.metadata.Distribution | None]]:
-    found = []
-    seen = set()
+def _entry_points() -> tuple[list[tuple[importlib.metadata.EntryPoint, importlib.metadata.Distribution]],
+                              list[PluginFailure]]:
+    """Every ``labelcore`` entry point, and a failure for each name two distributions claim."""
+    found: dict[str, tuple[importlib.metadata.EntryPoint, importlib.metadata.Distribution]] = {}
+    clashes: list[PluginFailure] = []
     for dist in importlib.metadata.distributions():
         for ep in dist.entry_points:
-            if ep.group == ENTRY_POINT_GROUP and ep.name not in seen:
-                seen.add(ep.name)
-                found.append((ep, dist))
-    return sorted(found, key=lambda pair: pair[0].name)
+            if ep.group != ENTRY_POINT_GROUP:
+                continue
+            if ep.name in found:
+                first = found[ep.name][1].metadata["Name"]
+                if first != dist.metadata["Name"]:
+                    clashes.append(PluginFailure(
+                        name=ep.name, dist=dist.metadata["Name"], version=dist.version,
+                        error=f"entry point name {ep.name!r} is already used by {first}; this one was not loaded"))
+                continue
+            found[ep.name] = (ep, dist)
+    return sorted(found.values(), key=lambda pair: pair[0].name), clashes
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(f"{type(exc).__name__}: {exc}".split())
 
 
 def _load_one(pm: PluginManager, ep_name: str) -> None:
@@ -93,17 +106,25 @@ def create_plugin_manager(
     strict = _env_flag("LABELCORE_STRICT_PLUGINS") if strict is None else strict
     allow = set(only) if only is not None else _allowlist()
     if load_entrypoints:
-        for ep, dist in _entry_points():
+        entry_points, clashes = _entry_points()
+        for clash in clashes:
+            if allow is None or clash.name in allow:
+                if strict:
+                    raise PluginLoadError(f"plugin {clash.name!r} ({clash.dist}): {clash.error}")
+                log.error("plugin %r (%s): %s", clash.name, clash.dist, clash.error)
+                pm.failures.append(clash)
+        for ep, dist in entry_points:
             if allow is not None and ep.name not in allow:
                 continue
             try:
                 _load_one(pm, ep.name)
-            except Exception as exc:
+            except (Exception, SystemExit) as exc:
+                # SystemExit too: a plugin calling sys.exit() on import must not stop every command
                 failure = PluginFailure(
                     name=ep.name,
-                    dist=dist.metadata["Name"] if dist else None,
-                    version=dist.version if dist else None,
-                    error=f"{type(exc).__name__}: {exc}",
+                    dist=dist.metadata["Name"],
+                    version=dist.version,
+                    error=_one_line(exc),
                     traceback=traceback.format_exc(),
                 )
                 if strict:

@@ -128,6 +128,8 @@ def _display_key(kind: str, spec: Any) -> str:
 def build_registry(pm: pluggy.PluginManager) -> Registry:
     """Call every ``register_*`` hookimpl once and index the results.
 
+    An impl may return None (nothing to add) or a list/tuple of its hook's spec model.
+
     :raises StartupError: a hookimpl raised, returned something other than a list of its spec
         model, or registered a name another plugin already registered.
     """
@@ -135,8 +137,8 @@ def build_registry(pm: pluggy.PluginManager) -> Registry:
     entries: dict[str, dict[str, Provided]] = {}
     for kind, (hook_name, spec_cls, key_of) in _KINDS.items():
         found: dict[str, Provided] = {}
-        # get_hookimpls() lists in call order reversed (trylast first); register in call order so
-        # the error for a duplicate names the later plugin second.
+        # get_hookimpls() lists impls in reverse call order (trylast first); walking it reversed
+        # registers in call order, so a duplicate's error names the plugin pluggy calls first first.
         for impl in reversed(getattr(pm.hook, hook_name).get_hookimpls()):
             plugin = impl.plugin_name
             try:
@@ -161,4 +163,19 @@ def build_registry(pm: pluggy.PluginManager) -> Registry:
                     )
                 found[key] = Provided(spec=spec, plugin=plugin, dist=dists.get(plugin, plugin))
         entries[kind] = MappingProxyType(found)
+    _check_importer_extensions(entries["importers"])
     return Registry(entries=MappingProxyType(entries))
+
+
+def _check_importer_extensions(importers: Mapping[str, Provided]) -> None:
+    """Two importers claiming one file extension would make uploads ambiguous."""
+    owner: dict[str, Provided] = {}
+    for provided in importers.values():
+        for extension in provided.spec.extensions:
+            key = extension.lower()
+            if key in owner and owner[key].spec.id != provided.spec.id:
+                other = owner[key]
+                raise StartupError(f"file extension {extension!r} is claimed by importer {other.spec.id!r} of plugin "
+                                   f"{other.plugin!r} ({other.dist}) and importer {provided.spec.id!r} of plugin "
+                                   f"{provided.plugin!r} ({provided.dist})")
+            owner[key] = provided

@@ -163,7 +163,8 @@ class ImporterSpec(_Spec):
 
     id: str
     title: str
-    extensions: tuple[str, ...]
+    extensions: tuple[str, ...] = Field(description="File name endings with their dot: ('.csv',); unique "
+                                                    "across importers.")
     media_types: tuple[str, ...] = ()
     parse: Callable[[IO[bytes], ImportContext], Iterator[dict[str, Any]]]
 
@@ -193,7 +194,7 @@ class ExporterSpec(_Spec):
     title: str
     description: str = ""
     media_type: str = "application/json"
-    extension: str = "json"
+    extension: str = Field(default="json", description="The download's file name ending, without the dot.")
     supports: Callable[[Any], str | None] | None = Field(
         default=None, description="supports(config: ParsedConfig) -> None, or why the config cannot be exported"
     )
@@ -227,7 +228,10 @@ class Storage(Protocol):
 
     def open(self, key: str) -> IO[bytes]: ...
 
-    def resolve_url(self, key: str) -> str | None: ...
+    def resolve_url(self, key: str) -> str | None:
+        """A URL the browser may load directly (e.g. a presigned S3 URL), or None when media must be
+        streamed through the server's own media endpoint."""
+        ...
 
     def write(self, key: str, stream: IO[bytes]) -> None: ...
 
@@ -238,7 +242,8 @@ class StorageSpec(_Spec):
     type: str
     title: str
     settings_model: type[BaseModel]
-    factory: Callable[[Any], Storage]
+    factory: Callable[[Any], Storage] = Field(
+        description="factory(settings) -> Storage, called with a validated settings_model instance.")
 
 
 # --------------------------------------------------------------------------- ML backends
@@ -273,7 +278,8 @@ class MLBackendSpec(_Spec):
     id: str
     title: str
     settings_model: type[BaseModel]
-    factory: Callable[[Any], MLModel]
+    factory: Callable[[Any], MLModel] = Field(
+        description="factory(settings) -> MLModel, called with a validated settings_model instance.")
     can_train: bool = False
 
 
