@@ -125,8 +125,11 @@ class Annotation(SQLModel, table=True):
     unique_id: str = Field(default="", max_length=64)
     import_id: int | None = None
     last_action: str | None = Field(default=None, max_length=64)
-    parent_prediction_id: int | None = Field(default=None, foreign_key="prediction.id", ondelete="SET NULL")
-    parent_annotation_id: int | None = Field(default=None, foreign_key="annotation.id", ondelete="SET NULL")
+    # indexed: deleting a prediction/annotation looks up the rows pointing at it
+    parent_prediction_id: int | None = Field(default=None, foreign_key="prediction.id", ondelete="SET NULL",
+                                             index=True)
+    parent_annotation_id: int | None = Field(default=None, foreign_key="annotation.id", ondelete="SET NULL",
+                                             index=True)
     draft_created_at: datetime | None = None
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
@@ -153,7 +156,7 @@ class Draft(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     task_id: int = Field(foreign_key="task.id", index=True, ondelete="CASCADE")
-    annotation_id: int | None = Field(default=None, foreign_key="annotation.id", ondelete="CASCADE")
+    annotation_id: int | None = Field(default=None, foreign_key="annotation.id", ondelete="CASCADE", index=True)
     user_id: int = Field(foreign_key="user.id", index=True, ondelete="CASCADE")
     result: list = Field(sa_column=Column(JSONType, nullable=False))
     lead_time: float | None = None

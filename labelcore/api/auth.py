@@ -28,7 +28,7 @@ class LoginRequest(BaseModel):
 
 
 @router.post("/api/token/refresh")
-def refresh_access_token(body: RefreshRequest, session: Session = Depends(db_write),
+def refresh_access_token(body: RefreshRequest, session: Session = Depends(db_write, scope="function"),
                          settings: Settings = Depends(get_settings)) -> dict:
     """Exchange a personal access token for a short-lived Bearer access token (no other auth)."""
     try:
@@ -38,14 +38,14 @@ def refresh_access_token(body: RefreshRequest, session: Session = Depends(db_wri
 
 
 @router.post("/api/token", status_code=201)
-def create_personal_access_token(user: User = Depends(current_user), session: Session = Depends(db_write),
+def create_personal_access_token(user: User = Depends(current_user), session: Session = Depends(db_write, scope="function"),
                                  settings: Settings = Depends(get_settings)) -> dict:
     token = user_service.issue_refresh_token(session, user, settings)
     return {"token": token, "expires_at": None}
 
 
 @router.get("/api/token")
-def list_personal_access_tokens(user: User = Depends(current_user), session: Session = Depends(db_write)) -> list:
+def list_personal_access_tokens(user: User = Depends(current_user), session: Session = Depends(db_write, scope="function")) -> list:
     rows = session.exec(select(Token).where(Token.user_id == user.id, Token.kind == "refresh",
                                             Token.revoked == False)).all()  # noqa: E712
     return [{"token": "", "created_at": row.created_at, "expires_at": row.expires_at} for row in rows]
@@ -53,7 +53,7 @@ def list_personal_access_tokens(user: User = Depends(current_user), session: Ses
 
 @router.post("/api/token/blacklist", status_code=204)
 def blacklist_token(body: RefreshRequest, user: User = Depends(current_user),
-                    session: Session = Depends(db_write)) -> Response:
+                    session: Session = Depends(db_write, scope="function")) -> Response:
     if not user_service.revoke_refresh_token(session, body.refresh):
         raise HTTPException(status_code=404, detail="Token not found.")
     return Response(status_code=204)
@@ -70,12 +70,12 @@ def current_token(request: Request, caller: Caller = Depends(current_caller)) ->
 
 
 @router.post("/api/current-user/reset-token")
-def reset_token(user: User = Depends(current_user), session: Session = Depends(db_write)) -> dict:
+def reset_token(user: User = Depends(current_user), session: Session = Depends(db_write, scope="function")) -> dict:
     return {"token": user_service.set_api_key(session, user, new_api_key())}
 
 
 @router.post("/api/auth/login")
-def login(body: LoginRequest, response: Response, session: Session = Depends(db_write),
+def login(body: LoginRequest, response: Response, session: Session = Depends(db_write, scope="function"),
           settings: Settings = Depends(get_settings)) -> dict:
     """Password login for the browser: sets the session cookie and the CSRF cookie."""
     user = session.exec(select(User).where(User.email == body.email.strip())).first()
@@ -91,7 +91,7 @@ def login(body: LoginRequest, response: Response, session: Session = Depends(db_
 
 @router.post("/api/auth/logout", status_code=204)
 def logout(request: Request, response: Response, caller: Caller = Depends(current_caller),
-           session: Session = Depends(db_write)) -> Response:
+           session: Session = Depends(db_write, scope="function")) -> Response:
     cookie = request.cookies.get(SESSION_COOKIE)
     if cookie:
         row = session.exec(select(Token).where(Token.key_hash == hash_key(cookie))).first()

@@ -43,7 +43,12 @@ def db(engine: Engine = Depends(get_engine)) -> Iterator[Session]:
 
 
 def db_write(engine: Engine = Depends(get_engine)) -> Iterator[Session]:
-    """A session whose transaction commits when the route returns and rolls back if it raises."""
+    """A session whose transaction commits when the route returns and rolls back if it raises.
+
+    Always depend on it as ``Depends(db_write, scope="function")``: with the default request scope
+    the commit would run after the response is sent, so a client could see 200 for a write that
+    then fails.
+    """
     with write_session(engine) as session:
         yield session
 

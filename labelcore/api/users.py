@@ -74,7 +74,7 @@ def get_current_user(user: User = Depends(current_user)) -> dict:
 
 @router.patch("/api/current-user")
 def update_current_user(body: UserUpdate, user: User = Depends(current_user),
-                        session: Session = Depends(db_write)) -> dict:
+                        session: Session = Depends(db_write, scope="function")) -> dict:
     user = session.get(User, user.id)
     _apply(user, body)
     session.add(user)
@@ -91,7 +91,7 @@ def list_users(request: Request, session: Session = Depends(db), page: int | Non
 
 
 @router.post("/api/users", status_code=201)
-def add_user(body: UserCreate, session: Session = Depends(db_write), admin: User = Depends(require_admin)) -> dict:
+def add_user(body: UserCreate, session: Session = Depends(db_write, scope="function"), admin: User = Depends(require_admin)) -> dict:
     user = create_user(session, body.email, body.password, admin=body.is_superuser, username=body.username,
                        first_name=body.first_name, last_name=body.last_name)
     return user_json(user)
@@ -110,7 +110,7 @@ def get_user(user_id: int, session: Session = Depends(db)) -> dict:
 
 
 @router.patch("/api/users/{user_id}")
-def update_user(user_id: int, body: UserUpdate, session: Session = Depends(db_write),
+def update_user(user_id: int, body: UserUpdate, session: Session = Depends(db_write, scope="function"),
                 caller: User = Depends(current_user)) -> dict:
     if caller.id != user_id and not caller.is_superuser:
         raise HTTPException(status_code=403, detail="You do not have permission to perform this action.")
@@ -121,7 +121,7 @@ def update_user(user_id: int, body: UserUpdate, session: Session = Depends(db_wr
 
 
 @router.delete("/api/users/{user_id}", status_code=204)
-def delete_user(user_id: int, session: Session = Depends(db_write), admin: User = Depends(require_admin)) -> Response:
+def delete_user(user_id: int, session: Session = Depends(db_write, scope="function"), admin: User = Depends(require_admin)) -> Response:
     user = _user_or_404(session, user_id)
     if user.id == admin.id:
         raise HTTPException(status_code=400, detail="You cannot delete yourself.")

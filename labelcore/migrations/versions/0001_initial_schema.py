@@ -199,6 +199,8 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_annotation_completed_by_id'), ['completed_by_id'], unique=False)
         batch_op.create_index('ix_annotation_project_id', ['project_id', 'id'], unique=False)
         batch_op.create_index(batch_op.f('ix_annotation_task_id'), ['task_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_annotation_parent_annotation_id'), ['parent_annotation_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_annotation_parent_prediction_id'), ['parent_prediction_id'], unique=False)
 
     op.create_table('draft',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -218,16 +220,20 @@ def upgrade() -> None:
     with op.batch_alter_table('draft', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_draft_task_id'), ['task_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_draft_user_id'), ['user_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_draft_annotation_id'), ['annotation_id'], unique=False)
 
 
 
 def downgrade() -> None:
     with op.batch_alter_table('draft', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_draft_annotation_id'))
         batch_op.drop_index(batch_op.f('ix_draft_user_id'))
         batch_op.drop_index(batch_op.f('ix_draft_task_id'))
 
     op.drop_table('draft')
     with op.batch_alter_table('annotation', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_annotation_parent_prediction_id'))
+        batch_op.drop_index(batch_op.f('ix_annotation_parent_annotation_id'))
         batch_op.drop_index(batch_op.f('ix_annotation_task_id'))
         batch_op.drop_index('ix_annotation_project_id')
         batch_op.drop_index(batch_op.f('ix_annotation_completed_by_id'))
