@@ -28,6 +28,8 @@ class Settings(BaseSettings):
     session_days: int = 14
     task_lock_seconds: int = Field(default=600, description="How long /next reserves a task for an annotator.")
     secret_key: str | None = Field(default=None, description="Signs access tokens; generated in data_dir when unset.")
+    local_files_root: Path | None = Field(
+        default=None, description="Folder whose files may be served and used as local storage (unset: none).")
     sqlite_busy_timeout_ms: int = 30_000
 
     @cached_property
