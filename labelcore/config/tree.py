@@ -108,6 +108,8 @@ class ParsedConfig:
     named: dict[str, ConfigNode]
     data_refs: list[DataKey]
     warnings: list[ConfigIssue] = field(default_factory=list)
+    # labels() per control: result validation asks once per result item (30k times in a 10k-task import)
+    _labels_cache: dict[str, list[str]] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def data_keys(self) -> list[str]:
@@ -155,6 +157,9 @@ class ParsedConfig:
 
     def labels(self, control_name: str) -> list[str]:
         """Every option value (and alias) a result of this control may name, all levels included."""
+        cached = self._labels_cache.get(control_name)
+        if cached is not None:
+            return list(cached)
         values: list[str] = []
 
         def collect(nodes: list[ConfigNode]) -> None:
@@ -166,7 +171,8 @@ class ParsedConfig:
                 collect([child for child in option.children if child.kind == "child"])
 
         collect(self.options(control_name))
-        return list(dict.fromkeys(values))
+        self._labels_cache[control_name] = list(dict.fromkeys(values))
+        return list(self._labels_cache[control_name])
 
     def is_dynamic(self, control_name: str) -> bool:
         control = self.named.get(control_name)
