@@ -1,0 +1,43 @@
+"""The labeling stream: ``GET /api/projects/{id}/next`` hands the caller their next task (Label Studio's
+ProjectNextTaskAPI), locked for them for ``task_lock_seconds``; 404 when nothing is left for them."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, HTTPException
+from sqlalchemy import Engine
+
+from labelcore.api.deps import current_user, get_engine, get_registry, get_settings
+from labelcore.api.serializers import draft_json, task_json
+from labelcore.db import read_session, write_session
+from labelcore.models import Project, User
+from labelcore.registry import Registry
+from labelcore.services import distribution
+from labelcore.settings import Settings
+
+router = APIRouter(tags=["next"], dependencies=[Depends(current_user)])
+
+
+@router.get("/api/projects/{project_id}/next")
+def next_task(project_id: int, user: User = Depends(current_user), engine: Engine = Depends(get_engine),
+              registry: Registry = Depends(get_registry), settings: Settings = Depends(get_settings)) -> dict:
+    # the assignment commits before the response is built, so the project is held only for the choice
+    with write_session(engine) as session:
+        project = session.get(Project, project_id)
+        if project is None:
+            raise HTTPException(status_code=404, detail="Not found.")
+        sampler = distribution.sampler_for(registry, project)
+        assignment = distribution.assign_next_task(session, project, user.id, sampler, settings.task_lock_seconds)
+    rows = None
+    if assignment is not None:
+        with read_session(engine) as session:
+            rows = distribution.next_task_rows(session, project, assignment.task_id, user.id)
+    if rows is None:
+        raise HTTPException(status_code=404, detail=f"There are no tasks for {user.email}")
+    out = task_json(rows.task, annotations=[], predictions=rows.predictions)
+    out.update({
+        "drafts": [draft_json(draft, user) for draft in rows.drafts],
+        "updated_by": [{"user_id": rows.task.updated_by_id}] if rows.task.updated_by_id else [],
+        "unique_lock_id": None,
+        "queue": assignment.queue,
+    })
+    return out
