@@ -203,3 +203,103 @@ def run() -> None:  # pragma: no cover - console entry point wrapper
     except LabelcoreError as exc:
         click.echo(f"error: {exc.message}", err=True)
         sys.exit(1)
+
+
+@main.command("export")
+@click.argument("project", type=int)
+@click.option("--format", "export_type", default="JSON", show_default=True,
+              help="Export format (Label Studio's exportType): JSON, JSON_MIN, CSV, TSV, or one a plugin adds.")
+@click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
+              help="File to write ('-' writes to standard output).")
+@click.option("--all", "all_tasks", is_flag=True, help="Include tasks without annotations (download_all_tasks).")
+@click.option("--ids", default=None, help="Only these task ids, comma-separated.")
+@data_dir_option
+def export(project: int, export_type: str, out_path: Path, all_tasks: bool, ids: str | None,
+           data_dir: Path | None) -> None:
+    """Export a project's tasks to a file, as GET /api/projects/{id}/export does; safe beside a running server."""
+    import os
+    import time
+
+    from labelcore.db import make_engine, read_session
+    from labelcore.services import exporting
+    from labelcore.services.projects import get_project
+
+    settings = _settings(data_dir)
+    registry, pm = _registry_and_pm()
+    engine = make_engine(settings)
+    started = time.monotonic()
+    try:
+        with read_session(engine) as session:
+            row = get_project(session, project)
+        config = exporting.project_config(row, registry, pm)
+        exporter = exporting.resolve_exporter(registry, export_type, config)
+        selection = exporting.TaskSelection(project_id=row.id, only_annotated=not all_tasks,
+                                            ids=exporting.parse_ids([ids]) if ids else None)
+        context = exporting.export_context(row, config, settings,
+                                           {"data_keys": lambda: exporting.data_keys(engine, selection)})
+        total = exporting.count_tasks(engine, selection)
+        counters = exporting.ExportCounters()
+        to_stdout = str(out_path) == "-"
+        target = out_path if to_stdout else out_path.with_name(f".{out_path.name}.part")
+        with click.progressbar(length=total, label=f"project {row.id} -> {exporter.id}", file=sys.stderr,
+                               show_pos=True) as bar:
+            tasks = counters.count(exporting.iter_selected(engine, selection), progress=bar.update)
+            if to_stdout:
+                exporting.run_export(exporter, tasks, sys.stdout.buffer, context)
+                sys.stdout.buffer.flush()
+            else:
+                try:
+                    with open(target, "wb", buffering=1 << 20) as stream:
+                        exporting.run_export(exporter, tasks, stream, context)
+                    os.replace(target, out_path)
+                finally:
+                    target.unlink(missing_ok=True)
+    except LabelcoreError as exc:
+        raise click.ClickException(exc.message) from None
+    finally:
+        engine.dispose()
+    click.echo(f"exported {counters.task_number} tasks, {counters.annotation_number} annotations "
+               f"({exporter.id}) to {out_path} in {time.monotonic() - started:.1f} s", err=True)
+
+
+@main.command("import")
+@click.argument("project", type=int)
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Check the files and report counts without storing anything "
+                                             "(commit_to_project=false).")
+@data_dir_option
+def import_tasks(project: int, files: tuple[Path, ...], dry_run: bool, data_dir: Path | None) -> None:
+    """Import task files (JSON, JSONL, CSV, TSV, TXT) into a project, all or nothing, as
+    POST /api/projects/{id}/import does; safe beside a running server."""
+    from contextlib import ExitStack
+
+    from labelcore.db import make_engine, migrate
+    from labelcore.services import importing
+
+    settings = _settings(data_dir)
+    registry, pm = _registry_and_pm()
+    engine = make_engine(settings)
+    try:
+        migrate(engine)
+        with ExitStack() as stack:
+            sources = [importing.ImportSource(stream=stack.enter_context(open(path, "rb")),
+                                              importer=importing.importer_for(registry, path.name), name=str(path))
+                       for path in files]
+            result = importing.import_tasks(engine, project, sources, user_id=None, registry=registry, pm=pm,
+                                            options=importing.ImportOptions(commit_to_project=not dry_run))
+    except importing.ImportProblems as exc:
+        for problem in exc.problems:
+            click.echo(f"error: {problem}", err=True)
+        if exc.total > len(exc.problems):
+            click.echo(f"error: ... and {exc.total - len(exc.problems)} more", err=True)
+        click.echo(f"{exc.total} problem{'s' if exc.total != 1 else ''}: nothing was imported", err=True)
+        sys.exit(1)
+    except LabelcoreError as exc:
+        raise click.ClickException(exc.message) from None
+    finally:
+        engine.dispose()
+    if dry_run:
+        click.echo(f"checked {result.task_count} tasks: they can be imported into project {project} (nothing stored)")
+        return
+    click.echo(f"imported {result.task_count} tasks, {result.annotation_count} annotations and "
+               f"{result.prediction_count} predictions into project {project} in {result.duration:.2f} s")

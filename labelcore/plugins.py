@@ -29,6 +29,11 @@ ENTRY_POINT_GROUP = "labelcore"
 DEFAULT_PLUGINS = (
     "labelcore.builtin.layout_tags",
     "labelcore.builtin.control_tags",
+    "labelcore.builtin.storage_local",
+    "labelcore.builtin.import_formats",
+    "labelcore.builtin.samplers",
+    "labelcore.builtin.export_json",
+    "labelcore.builtin.export_csv",
 )
 
 
