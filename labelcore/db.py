@@ -1,4 +1,4 @@
-"""Database engine and sessions; schema upgrades through Alembic.
+"""Database engine and sessions; schema upgrades through Alembic; ``chunks`` of ids for ``IN (...)``.
 
 SQLite (the embedded default) runs in WAL mode with a busy timeout and foreign keys on, and
 write transactions start with ``BEGIN IMMEDIATE``: a transaction that read first and then tries to
@@ -7,18 +7,25 @@ write would otherwise fail at once with "database is locked" instead of waiting 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import contextlib
+import threading
+import weakref
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TypeVar
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
 from sqlmodel import Session
 
 from labelcore.settings import Settings
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+
+#: How many ids one ``IN (...)`` binds: well under SQLite's limit of 32766 parameters.
+ID_CHUNK = 5000
+
+_Item = TypeVar("_Item")
 
 
 def make_engine(settings: Settings) -> Engine:
@@ -48,7 +55,9 @@ def make_engine(settings: Settings) -> Engine:
     return create_engine(url, pool_size=20, max_overflow=40, pool_pre_ping=True)
 
 
-def alembic_config(engine: Engine) -> Config:
+def alembic_config(engine: Engine):
+    from alembic.config import Config  # imported here: alembic costs half a second of every start
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.attributes["engine"] = engine
@@ -57,6 +66,8 @@ def alembic_config(engine: Engine) -> Config:
 
 def migrate(engine: Engine) -> None:
     """Bring the schema to the newest revision (a no-op when it is already there)."""
+    from alembic import command
+
     command.upgrade(alembic_config(engine), "head")
 
 
@@ -66,17 +77,61 @@ def read_session(engine: Engine) -> Iterator[Session]:
         yield session
 
 
+class _TicketLock:
+    """A first-come-first-served lock. SQLite's busy handler makes waiting writers sleep and
+    retry, so under 50 concurrent writers some lose to newcomers for seconds; queueing this
+    process's writers here first keeps the wait fair (other processes still meet the busy timeout)."""
+
+    def __init__(self) -> None:
+        self._condition = threading.Condition()
+        self._next_ticket = 0
+        self._serving = 0
+
+    def __enter__(self) -> None:
+        with self._condition:
+            ticket = self._next_ticket
+            self._next_ticket += 1
+            while ticket != self._serving:
+                self._condition.wait()
+
+    def __exit__(self, *exc) -> None:
+        with self._condition:
+            self._serving += 1
+            self._condition.notify_all()
+
+
+_WRITE_LOCKS: weakref.WeakKeyDictionary[Engine, _TicketLock] = weakref.WeakKeyDictionary()
+_WRITE_LOCKS_GUARD = threading.Lock()
+
+
+def _writer_queue(engine: Engine):
+    if engine.dialect.name != "sqlite":
+        return contextlib.nullcontext()  # PostgreSQL writers lock rows, not the database
+    with _WRITE_LOCKS_GUARD:
+        lock = _WRITE_LOCKS.get(engine)
+        if lock is None:
+            lock = _WRITE_LOCKS[engine] = _TicketLock()
+    return lock
+
+
 @contextmanager
 def write_session(engine: Engine) -> Iterator[Session]:
     """A session whose transaction commits on success and rolls back on any error."""
-    connection = engine.connect().execution_options(sqlite_begin="IMMEDIATE")
-    try:
-        with Session(bind=connection, expire_on_commit=False) as session:
-            try:
-                yield session
-                session.commit()
-            except BaseException:
-                session.rollback()
-                raise
-    finally:
-        connection.close()
+    with _writer_queue(engine):
+        connection = engine.connect().execution_options(sqlite_begin="IMMEDIATE")
+        try:
+            with Session(bind=connection, expire_on_commit=False) as session:
+                try:
+                    yield session
+                    session.commit()
+                except BaseException:
+                    session.rollback()
+                    raise
+        finally:
+            connection.close()
+
+
+def chunks(values: Sequence[_Item], size: int = ID_CHUNK) -> Iterator[Sequence[_Item]]:
+    """``values`` in consecutive slices of at most ``size``, each small enough for one ``IN (...)``."""
+    for start in range(0, len(values), size):
+        yield values[start:start + size]
