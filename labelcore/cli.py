@@ -221,7 +221,7 @@ def export(project: int, export_type: str, out_path: Path, all_tasks: bool, ids:
     import time
 
     from labelcore.db import make_engine, read_session
-    from labelcore.services import exporting
+    from labelcore.services import export_formats, export_stream, exporting
     from labelcore.services.projects import get_project
 
     settings = _settings(data_dir)
@@ -231,26 +231,26 @@ def export(project: int, export_type: str, out_path: Path, all_tasks: bool, ids:
     try:
         with read_session(engine) as session:
             row = get_project(session, project)
-        config = exporting.project_config(row, registry, pm)
-        exporter = exporting.resolve_exporter(registry, export_type, config)
+        config = export_formats.project_config(row, registry, pm)
+        exporter = export_formats.resolve_exporter(registry, export_type, config)
         selection = exporting.TaskSelection(project_id=row.id, only_annotated=not all_tasks,
                                             ids=exporting.parse_ids([ids]) if ids else None)
         context = exporting.export_context(row, config, settings,
                                            {"data_keys": lambda: exporting.data_keys(engine, selection)})
         total = exporting.count_tasks(engine, selection)
-        counters = exporting.ExportCounters()
+        counters = export_stream.ExportCounters()
         to_stdout = str(out_path) == "-"
         target = out_path if to_stdout else out_path.with_name(f".{out_path.name}.part")
         with click.progressbar(length=total, label=f"project {row.id} -> {exporter.id}", file=sys.stderr,
                                show_pos=True) as bar:
             tasks = counters.count(exporting.iter_selected(engine, selection), progress=bar.update)
             if to_stdout:
-                exporting.run_export(exporter, tasks, sys.stdout.buffer, context)
+                export_stream.run_export(exporter, tasks, sys.stdout.buffer, context)
                 sys.stdout.buffer.flush()
             else:
                 try:
                     with open(target, "wb", buffering=1 << 20) as stream:
-                        exporting.run_export(exporter, tasks, stream, context)
+                        export_stream.run_export(exporter, tasks, stream, context)
                     os.replace(target, out_path)
                 finally:
                     target.unlink(missing_ok=True)

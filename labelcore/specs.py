@@ -193,6 +193,8 @@ class ExporterSpec(_Spec):
     id: str
     title: str
     description: str = ""
+    link: str = Field(default="", description="Where the format is documented (shown in the export dialog).")
+    tags: tuple[str, ...] = Field(default=(), description="Short labels such as 'image segmentation'.")
     media_type: str = "application/json"
     extension: str = Field(default="json", description="The download's file name ending, without the dot.")
     supports: Callable[[Any], str | None] | None = Field(

@@ -27,7 +27,7 @@ from labelcore.jobs import InProcessQueue, JobContext
 from labelcore.models import Annotation, Draft, Prediction, Project, Task, User
 from labelcore.plugins import list_plugins
 from labelcore.registry import build_registry
-from labelcore.services import export_snapshots, exporting
+from labelcore.services import export_reader, export_rows, export_snapshots, export_stream, exporting
 from labelcore.settings import Settings
 from labelcore.testing import ConfigChecker, plugin_manager
 
@@ -290,9 +290,9 @@ def test_serialization_options_choose_what_is_expanded():
 
 def test_timesince_is_django_s():
     now = datetime(2024, 1, 10, tzinfo=timezone.utc)
-    assert exporting.timesince(now, now) == "0\xa0minutes"
-    assert exporting.timesince(now - timedelta(hours=3, minutes=5), now) == "3\xa0hours, 5\xa0minutes"
-    assert exporting.timesince(now - timedelta(days=1, minutes=5), now) == "1\xa0day"
+    assert export_rows.timesince(now, now) == "0\xa0minutes"
+    assert export_rows.timesince(now - timedelta(hours=3, minutes=5), now) == "3\xa0hours, 5\xa0minutes"
+    assert export_rows.timesince(now - timedelta(days=1, minutes=5), now) == "1\xa0day"
 
 
 # --------------------------------------------------------------------------- streaming and stored files
@@ -303,7 +303,7 @@ def test_chunk_stream_hands_over_every_byte_in_bounded_chunks():
         for i in range(1000):
             stream.write(b"%04d," % i)
 
-    chunks = list(exporting.ChunkStream(produce, chunk_size=1000))
+    chunks = list(export_stream.ChunkStream(produce, chunk_size=1000))
     assert b"".join(chunks) == b"".join(b"%04d," % i for i in range(1000))
     assert all(len(chunk) >= 1000 for chunk in chunks[:-1])
 
@@ -316,7 +316,7 @@ def test_chunk_stream_blocks_a_fast_writer_and_stops_it_when_the_reader_leaves()
             stream.write(b"x" * 100)
             written.append(i)
 
-    stream = exporting.ChunkStream(produce, chunk_size=100, max_chunks=4)
+    stream = export_stream.ChunkStream(produce, chunk_size=100, max_chunks=4)
     chunks = iter(stream)
     next(chunks)
     time.sleep(0.3)
@@ -332,7 +332,7 @@ def test_chunk_stream_raises_the_exporter_s_error():
         raise KeyError("boom")
 
     with pytest.raises(RuntimeError) as info:
-        list(exporting.ChunkStream(produce))
+        list(export_stream.ChunkStream(produce))
     assert isinstance(info.value.__cause__, KeyError)
 
 
@@ -341,9 +341,9 @@ def test_stored_exports_are_read_one_task_at_a_time(chunk_size):
     tasks = [{"id": i, "data": {"text": "é🙂" * i, "nested": [{"a": "]"}, "[,"]}} for i in range(20)]
     for body in (run("JSON", tasks, None), json.dumps(tasks, indent=2).encode(), b"[]", b"  [ ]  "):
         expected = json.loads(body)
-        assert list(exporting.read_json_tasks(io.BytesIO(body), chunk_size=chunk_size)) == expected
+        assert list(export_reader.read_json_tasks(io.BytesIO(body), chunk_size=chunk_size)) == expected
     with pytest.raises(LabelcoreError):
-        list(exporting.read_json_tasks(io.BytesIO(b'[{"id": 1}, {"id"'), chunk_size=chunk_size))
+        list(export_reader.read_json_tasks(io.BytesIO(b'[{"id": 1}, {"id"'), chunk_size=chunk_size))
 
 
 # --------------------------------------------------------------------------- formats offered

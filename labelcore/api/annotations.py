@@ -12,8 +12,8 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from labelcore.api.deps import current_user, db, get_engine, get_pm, get_registry
-from labelcore.api.projects import listening, project_payload
-from labelcore.api.serializers import annotation_json, draft_json, task_json, webhook_payload
+from labelcore.api.projects import listening
+from labelcore.api.serializers import annotation_json, draft_json, project_payload, task_json, webhook_payload
 from labelcore.api.tasks import get_task
 from labelcore.db import write_session
 from labelcore.errors import NotFoundError

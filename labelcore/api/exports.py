@@ -5,7 +5,8 @@
 - ``/api/projects/{id}/exports``: snapshots, written by a background job, then downloaded,
   converted or deleted.
 
-The work is in ``labelcore.services.exporting`` and ``export_snapshots``; this module translates.
+The work is in ``labelcore.services``: ``exporting`` (which tasks), ``export_formats`` (which
+exporter), ``export_stream`` (running it) and ``export_snapshots``; this module translates.
 """
 
 from __future__ import annotations
@@ -26,8 +27,9 @@ from labelcore.jobs import queue_for_app
 from labelcore.jsonio import iso
 from labelcore.models import ExportSnapshot, Project, User
 from labelcore.registry import Registry
+from labelcore.services import export_formats as formats
 from labelcore.services import export_snapshots as snapshots
-from labelcore.services import exporting
+from labelcore.services import export_stream, exporting
 from labelcore.services.projects import get_project
 from labelcore.settings import Settings
 
@@ -66,7 +68,7 @@ def _attachment(name: str) -> dict[str, str]:
 def export_formats(project_id: int, engine: Engine = Depends(get_engine), registry: Registry = Depends(get_registry),
                    pm: pluggy.PluginManager = Depends(get_pm)) -> list[dict[str, Any]]:
     project = _load_project(engine, project_id)
-    return exporting.export_formats(registry, exporting.project_config(project, registry, pm))
+    return formats.export_formats(registry, formats.project_config(project, registry, pm))
 
 
 @router.get("/export")
@@ -81,18 +83,18 @@ def export(project_id: int, request: Request, engine: Engine = Depends(get_engin
     _flag(request, "interpolate_key_frames")
     ids = exporting.parse_ids(params.getlist("ids[]") + params.getlist("ids"))
     project = _load_project(engine, project_id)
-    config = exporting.project_config(project, registry, pm)
-    exporter = exporting.resolve_exporter(registry, export_type, config)
+    config = formats.project_config(project, registry, pm)
+    exporter = formats.resolve_exporter(registry, export_type, config)
     selection = exporting.TaskSelection(project_id=project.id, only_annotated=not download_all, ids=ids)
     context = exporting.export_context(project, config, settings,
                                        {"data_keys": lambda: exporting.data_keys(engine, selection)})
 
     def produce(stream) -> None:
         tasks = exporting.iter_selected(engine, selection, expand=exporting.EASY_EXPORT_EXPAND)
-        exporting.run_export(exporter, tasks, stream, context)
+        export_stream.run_export(exporter, tasks, stream, context)
 
-    name = exporting.export_filename(project.id, exporter, str(request.url))
-    return StreamingResponse(exporting.ChunkStream(produce), media_type=exporter.media_type,
+    name = formats.export_filename(project.id, exporter, str(request.url))
+    return StreamingResponse(export_stream.ChunkStream(produce), media_type=exporter.media_type,
                              headers=_attachment(name))
 
 
@@ -252,8 +254,8 @@ def download_snapshot(project_id: int, export_pk: int, request: Request, engine:
         snapshot = snapshots.get_snapshot(session, project_id, export_pk)
     if snapshot.status != "completed":
         return PlainTextResponse("Export is not completed", status_code=404)
-    config = exporting.project_config(project, registry, pm)
-    exporter = exporting.resolve_exporter(registry, export_type, config)
+    config = formats.project_config(project, registry, pm)
+    exporter = formats.resolve_exporter(registry, export_type, config)
     stored = snapshot.file_path
     if exporter.id != "JSON":
         stored = next((entry["file_path"] for entry in snapshot.converted_formats or []
@@ -270,7 +272,7 @@ def download_snapshot(project_id: int, export_pk: int, request: Request, engine:
         snapshots.convert_stored(settings, snapshot, exporter, context, out)
 
     name = f"{source.stem}.{exporter.extension}"
-    return StreamingResponse(exporting.ChunkStream(produce), media_type=exporter.media_type,
+    return StreamingResponse(export_stream.ChunkStream(produce), media_type=exporter.media_type,
                              headers=_attachment(name))
 
 
@@ -280,8 +282,8 @@ def convert_snapshot(project_id: int, export_pk: int, body: ConvertRequest, requ
                      pm: pluggy.PluginManager = Depends(get_pm)) -> dict[str, Any]:
     with read_session(engine) as session:
         project = get_project(session, project_id)
-    config = exporting.project_config(project, registry, pm)
-    usable = {f["name"] for f in exporting.export_formats(registry, config) if not f["disabled"]}
+    config = formats.project_config(project, registry, pm)
+    usable = {f["name"] for f in formats.export_formats(registry, config) if not f["disabled"]}
     if body.export_type not in usable:
         raise RequestValidationError([{"loc": ("body", "export_type"), "type": "value_error",
                                        "msg": f"{body.export_type} is not supported export format"}])

@@ -12,9 +12,9 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy import Engine, or_
 from sqlmodel import Session, select
 
-from labelcore.api.deps import current_user, db, get_engine, get_pm, get_registry
+from labelcore.api.deps import current_user, db, get_engine, get_pm, get_registry, get_settings
 from labelcore.api.pagination import paginate
-from labelcore.api.serializers import project_json, user_brief_json, webhook_payload
+from labelcore.api.serializers import project_json, project_payload, user_brief_json, webhook_payload
 from labelcore.db import write_session
 from labelcore.errors import LabelcoreError
 from labelcore.models import Project, User
@@ -22,6 +22,7 @@ from labelcore.registry import Registry
 from labelcore.services import project_admin
 from labelcore.services.events import emit
 from labelcore.services.projects import get_project
+from labelcore.settings import Settings
 
 router = APIRouter(tags=["projects"], dependencies=[Depends(current_user)])
 
@@ -68,13 +69,6 @@ _ORDERING = {
 def listening(pm: pluggy.PluginManager) -> bool:
     """Whether any plugin listens to events (webhook payloads are built only then)."""
     return bool(pm.hook.on_event.get_hookimpls())
-
-
-def project_payload(session: Session, project: Project) -> dict[str, Any]:
-    """One project as the API returns it (creator nested, ground-truth count)."""
-    creator = session.get(User, project.created_by_id) if project.created_by_id else None
-    ground_truth = project_admin.ground_truth_numbers(session, [project.id]).get(project.id, 0)
-    return project_json(project, user_brief_json(creator) if creator else None, ground_truth)
 
 
 def _ordering(raw: str | None) -> list[Any]:
@@ -162,10 +156,9 @@ def replace_project(project_id: int, body: ProjectBody, engine: Engine = Depends
 
 
 @router.delete("/api/projects/{project_id}", status_code=204)
-def delete_project(project_id: int, engine: Engine = Depends(get_engine),
+def delete_project(project_id: int, engine: Engine = Depends(get_engine), settings: Settings = Depends(get_settings),
                    pm: pluggy.PluginManager = Depends(get_pm)) -> Response:
-    with write_session(engine) as session:
-        project_admin.delete_project(session, get_project(session, project_id))
+    project_admin.delete_project(engine, settings, project_id)
     if listening(pm):
         emit(pm, "PROJECT_DELETED", webhook_payload("PROJECT_DELETED", project={"id": project_id}))
     return Response(status_code=204)

@@ -12,8 +12,11 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime, timezone
 from typing import Any
 
+from sqlmodel import Session
+
 from labelcore.jsonio import dumps, loads
 from labelcore.models import Annotation, Draft, Prediction, Project, Task, User
+from labelcore.services.project_admin import ground_truth_numbers
 
 # Label Studio cuts the DM's *_results summary columns at this many characters
 _RESULTS_CHAR_LIMIT = 500
@@ -228,6 +231,14 @@ def project_json(row: Project, created_by: dict[str, Any] | None = None,
         "config_suitable_for_bulk_annotation": False,
     })
     return out
+
+
+def project_payload(session: Session, project: Project) -> dict[str, Any]:
+    """One project as the API returns it and events carry it: ``project_json`` with its creator
+    nested and its ground-truth count (read here)."""
+    creator = session.get(User, project.created_by_id) if project.created_by_id else None
+    ground_truth = ground_truth_numbers(session, [project.id]).get(project.id, 0)
+    return project_json(project, user_brief_json(creator) if creator else None, ground_truth)
 
 
 def webhook_payload(action: str, **parts: Any) -> dict[str, Any]:

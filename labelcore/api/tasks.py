@@ -13,8 +13,8 @@ from sqlmodel import Session, select
 
 from labelcore.api.deps import current_user, db, get_engine, get_pm, get_registry
 from labelcore.api.pagination import MAX_PAGE_SIZE, paginate
-from labelcore.api.projects import listening, project_payload
-from labelcore.api.serializers import dm_task_json, task_json, webhook_payload
+from labelcore.api.projects import listening
+from labelcore.api.serializers import dm_task_json, project_payload, task_json, webhook_payload
 from labelcore.config import ParsedConfig
 from labelcore.db import write_session
 from labelcore.errors import LabelcoreError, NotFoundError

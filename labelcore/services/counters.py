@@ -14,9 +14,8 @@ from collections.abc import Iterable
 from sqlalchemy import and_, case, func, select, update
 from sqlmodel import Session
 
+from labelcore.db import chunks
 from labelcore.models import Annotation, Prediction, Project, Task
-
-_CHUNK = 5000
 
 # project counter <- expression over the task rows it summarises
 _PROJECT_SUMS = {
@@ -32,11 +31,6 @@ _PROJECT_SUMS = {
 def _sums(session: Session, condition) -> dict[str, int]:
     row = session.exec(select(*_PROJECT_SUMS.values()).where(condition)).one()
     return {key: int(value or 0) for key, value in zip(_PROJECT_SUMS, row)}
-
-
-def _chunks(ids: list[int]) -> Iterable[list[int]]:
-    for start in range(0, len(ids), _CHUNK):
-        yield ids[start:start + _CHUNK]
 
 
 def add_to_project(session: Session, project_id: int, **deltas: int) -> None:
@@ -58,7 +52,7 @@ def recount_tasks(session: Session, project_id: int, task_ids: Iterable[int]) ->
                  .where(and_(Annotation.task_id == Task.id, Annotation.was_cancelled == True))  # noqa: E712
                  .scalar_subquery())
     predictions = select(func.count(Prediction.id)).where(Prediction.task_id == Task.id).scalar_subquery()
-    for chunk in _chunks(ids):
+    for chunk in chunks(ids):
         condition = Task.id.in_(chunk)
         before = _sums(session, condition)
         session.exec(update(Task).where(condition).values(
@@ -85,6 +79,6 @@ def recount_project(session: Session, project_id: int) -> None:
 def forget_tasks(session: Session, project_id: int, task_ids: Iterable[int]) -> None:
     """Subtract tasks that are about to be deleted from the project's counters."""
     ids = sorted(set(task_ids))
-    for chunk in _chunks(ids):
+    for chunk in chunks(ids):
         sums = _sums(session, Task.id.in_(chunk))
         add_to_project(session, project_id, **{key: -value for key, value in sums.items()})

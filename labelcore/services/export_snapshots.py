@@ -4,7 +4,8 @@ background job, then downloaded, converted to other formats, or deleted.
 The lifecycle and fields are Label Studio's (``data_export/models.py``, ``mixins.py``): ``status``
 goes ``created`` -> ``in_progress`` -> ``completed`` | ``failed``; ``md5`` is the file's digest;
 ``counters`` count what it holds; each conversion is an entry of ``converted_formats`` with its own
-``status``. Files live under ``settings.exports_dir / <project id> /``.
+``status``. Files live under ``settings.exports_dir / <project id> /``, a folder deleted with
+its project.
 
 The job functions (``run_snapshot``, ``run_conversion``) follow ``labelcore.jobs``' rules: plain
 arguments, a ``JobContext`` first, their outcome written to the snapshot row.
@@ -13,7 +14,9 @@ arguments, a ``JobContext`` first, their outcome written to the snapshot row.
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
+import shutil
 import traceback
 from datetime import datetime, timezone
 from pathlib import Path
@@ -26,7 +29,9 @@ from labelcore.db import read_session, write_session
 from labelcore.errors import LabelcoreError, NotFoundError
 from labelcore.jobs import JobContext
 from labelcore.models import ExportSnapshot, Project, utcnow
-from labelcore.services import exporting
+from labelcore.services import export_formats, export_reader, export_stream, exporting
+
+log = logging.getLogger(__name__)
 
 STATUSES = ("created", "in_progress", "failed", "completed")
 
@@ -95,9 +100,26 @@ class _HashingWriter:
         self._stream.flush()
 
 
+def project_folder(settings: Any, project_id: int) -> Path:
+    """The folder holding a project's export files."""
+    return settings.exports_dir / str(project_id)
+
+
+def remove_project_files(settings: Any, project_id: int) -> None:
+    """Delete a project's export files folder, once the project's deletion has committed. A folder
+    that cannot be removed is logged: the project is gone either way."""
+    folder = project_folder(settings, project_id)
+    try:
+        shutil.rmtree(folder)
+    except FileNotFoundError:
+        pass
+    except OSError:
+        log.exception("could not remove the export files of deleted project %s (%s)", project_id, folder)
+
+
 def _write_file(settings: Any, project_id: int, extension: str, produce) -> tuple[str, str]:
     """Run ``produce(stream)`` into a new file; returns (path relative to exports_dir, md5)."""
-    folder = settings.exports_dir / str(project_id)
+    folder = project_folder(settings, project_id)
     folder.mkdir(parents=True, exist_ok=True)
     temporary = folder / f".tmp-{os.getpid()}-{datetime.now().timestamp():.6f}.{extension}"
     try:
@@ -136,9 +158,9 @@ def run_snapshot(context: JobContext, snapshot_id: int) -> None:
         project = session.get(Project, snapshot.project_id)
     _set(engine, snapshot_id, status="in_progress")
     try:
-        config = exporting.project_config(project, context.registry, context.pm)
-        exporter = exporting.resolve_exporter(context.registry, "JSON", config)
-        counters = exporting.ExportCounters()
+        config = export_formats.project_config(project, context.registry, context.pm)
+        exporter = export_formats.resolve_exporter(context.registry, "JSON", config)
+        counters = export_stream.ExportCounters()
         selection = exporting.TaskSelection(project_id=project.id, only_annotated=False,
                                             task_filter_options=snapshot.task_filter_options,
                                             annotation_filter_options=snapshot.annotation_filter_options)
@@ -147,7 +169,7 @@ def run_snapshot(context: JobContext, snapshot_id: int) -> None:
 
         def produce(stream: IO[bytes]) -> None:
             tasks = counters.count(exporting.iter_selected(engine, selection, expand=expand))
-            exporting.run_export(exporter, tasks, stream, export_context)
+            export_stream.run_export(exporter, tasks, stream, export_context)
 
         relative, md5 = _write_file(settings, project.id, exporter.extension, produce)
     except Exception as exc:
@@ -175,14 +197,14 @@ def stored_file(settings: Any, snapshot: ExportSnapshot) -> Path:
 def convert_stored(settings: Any, snapshot: ExportSnapshot, exporter: Any, context: Any, out: IO[bytes]) -> None:
     """Write a stored snapshot in another format, reading its JSON one task at a time."""
     with open(stored_file(settings, snapshot), "rb") as stream:
-        exporting.run_export(exporter, exporting.read_json_tasks(stream), out, context)
+        export_stream.run_export(exporter, export_reader.read_json_tasks(stream), out, context)
 
 
-def stored_context(settings: Any, snapshot: ExportSnapshot, project: Project, config: exporting.ProjectConfig):
+def stored_context(settings: Any, snapshot: ExportSnapshot, project: Project, config: export_formats.ProjectConfig):
     """The ExportContext for converting a stored snapshot (its data keys come from the file)."""
     path = file_path(settings, snapshot.file_path)
     return exporting.export_context(project, config, settings,
-                                    {"data_keys": lambda: exporting.stored_data_keys(path)})
+                                    {"data_keys": lambda: export_reader.stored_data_keys(path)})
 
 
 def start_conversion(session: Session, snapshot: ExportSnapshot, export_type: str) -> int:
@@ -226,8 +248,8 @@ def run_conversion(context: JobContext, snapshot_id: int, converted_id: int, exp
         project = session.get(Project, snapshot.project_id)
     _set_conversion(engine, snapshot_id, converted_id, status="in_progress")
     try:
-        config = exporting.project_config(project, context.registry, context.pm)
-        exporter = exporting.resolve_exporter(context.registry, export_type, config)
+        config = export_formats.project_config(project, context.registry, context.pm)
+        exporter = export_formats.resolve_exporter(context.registry, export_type, config)
         export_context = stored_context(settings, snapshot, project, config)
         relative, _ = _write_file(settings, project.id, exporter.extension,
                                   lambda out: convert_stored(settings, snapshot, exporter, export_context, out))

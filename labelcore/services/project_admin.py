@@ -15,16 +15,19 @@ from datetime import datetime, timezone
 from typing import Any
 
 import pluggy
-from sqlalchemy import delete, func, update
+from sqlalchemy import Engine, delete, func, update
 from sqlmodel import Session, select
 
 from labelcore.config import ParsedConfig
 from labelcore.config.tree import ConfigNode
+from labelcore.db import write_session
 from labelcore.errors import LabelcoreError
 from labelcore.models import Annotation, Draft, Project, Task
 from labelcore.registry import Registry
 from labelcore.services.counters import recount_project
-from labelcore.services.projects import parsed_config
+from labelcore.services.export_snapshots import remove_project_files
+from labelcore.services.projects import get_project, parsed_config
+from labelcore.settings import Settings
 
 DEFAULT_LABEL_CONFIG = "<View></View>"
 SAMPLING_CHOICES = ("Sequential sampling", "Uniform sampling", "Uncertainty sampling")
@@ -308,9 +311,16 @@ def update_project(session: Session, project: Project, values: dict[str, Any], r
     return project
 
 
-def delete_project(session: Session, project: Project) -> None:
-    """Delete a project; its tasks, annotations, predictions and drafts go with it (foreign keys)."""
-    session.exec(delete(Project).where(Project.id == project.id))
+def delete_project(engine: Engine, settings: Settings, project_id: int) -> None:
+    """Delete a project; its tasks, annotations, predictions, drafts and export snapshots go with it
+    (foreign keys), then, once that has committed, its export files.
+
+    :raises NotFoundError: no such project.
+    """
+    with write_session(engine) as session:
+        get_project(session, project_id)
+        session.exec(delete(Project).where(Project.id == project_id))
+    remove_project_files(settings, project_id)
 
 
 def ground_truth_numbers(session: Session, project_ids: list[int]) -> dict[int, int]:

@@ -23,6 +23,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Session, select
 
 from labelcore.config import ParsedConfig
+from labelcore.db import chunks
 from labelcore.errors import LabelcoreError
 from labelcore.models import Annotation, Draft, Prediction, Project, Task, User
 from labelcore.registry import Registry
@@ -117,8 +118,8 @@ def delete_tasks(session: Session, project_id: int, task_ids: list[int]) -> None
     if not task_ids:
         return
     forget_tasks(session, project_id, task_ids)
-    for start in range(0, len(task_ids), 5000):
-        session.exec(delete(Task).where(Task.id.in_(task_ids[start:start + 5000])))
+    for chunk in chunks(task_ids):
+        session.exec(delete(Task).where(Task.id.in_(chunk)))
 
 
 def delete_all_tasks(session: Session, project: Project) -> list[int]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import pluggy
@@ -27,7 +27,8 @@ def result_items(document: Any) -> Any:
     return document
 
 
-def _has_repeater(config: ParsedConfig) -> bool:
+def has_repeater(config: ParsedConfig) -> bool:
+    """Whether the config has a Repeater (its control names then depend on each task's data)."""
     return any(node.tag == "Repeater" for node in config.walk())
 
 
@@ -44,12 +45,19 @@ def task_problems(task: Any, config: ParsedConfig, registry: Registry,
               f"({', '.join('$' + key for key in missing)})"
         return
     task_config = config
-    if _has_repeater(config):
+    if has_repeater(config):
         try:
             task_config = parse_config(config.xml, registry, pm, data=data)
         except ConfigError as exc:
             yield f"data does not fit the config's Repeater: {exc.message}"
             return
+    yield from document_problems(
+        task, lambda document: validate_results(document.get("result", []), task_config, data))
+
+
+def document_problems(task: dict[str, Any], judge: Callable[[dict[str, Any]], Iterable[str]]) -> Iterator[str]:
+    """Problems of a task's ``annotations`` and ``predictions``: each must be a list of objects, and
+    ``judge`` names what is wrong with one object (``kind[index].`` is put before each issue)."""
     for kind in ("annotations", "predictions"):
         documents = task.get(kind)
         if documents is None:
@@ -61,7 +69,7 @@ def task_problems(task: Any, config: ParsedConfig, registry: Registry,
             if not isinstance(document, dict):
                 yield f"{kind}[{index}] must be an object"
                 continue
-            for issue in validate_results(document.get("result", []), task_config, data):
+            for issue in judge(document):
                 yield f"{kind}[{index}].{issue}"
 
 

@@ -406,6 +406,25 @@ def test_snapshot_of_another_project_is_404(http, engine):
     assert http.delete(f"/api/projects/{second.id}/exports/{created['id']}").status_code == 404
 
 
+def test_deleting_a_project_removes_its_export_files(http, engine, server):
+    def snapshotted() -> Arranged:
+        arranged = Arranged(engine)
+        arranged.task({"image": "/a.jpg"}, annotations=[{"result": [choice("good")]}])
+        created = http.post(f"/api/projects/{arranged.id}/exports", json={}).json()
+        wait_for(lambda: http.get(f"/api/projects/{arranged.id}/exports/{created['id']}").json(),
+                 lambda s: s["status"] in ("completed", "failed"))
+        return arranged
+
+    project, other = snapshotted(), snapshotted()
+    folder = Path(server.data_dir) / "export" / str(project.id)
+    assert len(list(folder.iterdir())) == 1
+
+    assert http.delete(f"/api/projects/{project.id}").status_code == 204
+    assert not folder.exists()
+    assert len(list((Path(server.data_dir) / "export" / str(other.id)).iterdir())) == 1  # others' files stay
+    assert http.delete(f"/api/projects/{project.id}").status_code == 404
+
+
 # --------------------------------------------------------------------------- the CLI
 
 

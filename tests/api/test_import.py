@@ -283,6 +283,38 @@ def test_annotations_and_predictions_are_stored_and_counted(http, server):
     assert (prediction["result"], prediction["score"], prediction["model_version"]) == (POSITIVE, 0.9, "v7")
 
 
+def test_on_postgresql_an_import_that_grows_a_table_refreshes_its_statistics(http, server):
+    if not server.database_url:
+        pytest.skip("PostgreSQL only: the planner statistics an import leaves stale")
+    from sqlalchemy import text
+
+    from labelcore.db import make_engine
+    from labelcore.settings import Settings
+
+    engine = make_engine(Settings(data_dir=server.data_dir, database_url=server.database_url))
+
+    def believed_and_actual() -> dict[str, tuple[float, int]]:
+        with engine.connect() as connection:
+            return {table: (connection.execute(text(f"SELECT reltuples FROM pg_class WHERE relname = '{table}'"))
+                            .scalar(), connection.execute(text(f"SELECT count(*) FROM {table}")).scalar())
+                    for table in ("task", "annotation", "prediction")}
+
+    try:
+        project = make_project(http)
+        grown = max(100, *(actual for _, actual in believed_and_actual().values()))  # at least doubles each table
+        response = import_json(http, project, [{"data": {"text": f"t{i}"}, "annotations": [{"result": POSITIVE}],
+                                                "predictions": [{"result": NEGATIVE}]} for i in range(grown)])
+        assert response.status_code == 201, response.text
+        after = believed_and_actual()
+        assert all(believed == actual for believed, actual in after.values()), after
+
+        assert import_json(http, project, [{"text": "one more"}]).status_code == 201
+        # under a tenth of the table: the statistics are close enough, no ANALYZE
+        assert believed_and_actual()["task"] == (after["task"][0], after["task"][1] + 1)
+    finally:
+        engine.dispose()
+
+
 def test_an_annotation_may_name_its_annotator_by_email(http, server):
     project = make_project(http)
     other = make_user(server)
@@ -570,3 +602,31 @@ def test_plugins_are_told_about_imported_tasks_after_the_commit(tmp_path):
     assert (event, payload["action"], payload["project"]["id"]) == ("TASKS_CREATED", "TASKS_CREATED", project_id)
     assert [task["data"] for task in payload["tasks"]] == [{"text": "one"}, {"text": "two"}]
     assert result.task_ids is None  # ids were read for the event, not asked for in the response
+
+
+def test_the_import_event_carries_the_project_as_the_api_returns_it(tmp_path):
+    import warnings
+
+    with warnings.catch_warnings():  # starlette's notice about its httpx-based client
+        warnings.simplefilter("ignore")
+        from fastapi.testclient import TestClient
+
+    import labelcore_tags_text
+
+    from labelcore.app import create_app
+    from labelcore.settings import Settings
+    from labelcore.testing import plugin_manager
+
+    listener = ImportListener()
+    token = uuid.uuid4().hex
+    settings = Settings(data_dir=tmp_path, username="events@example.com", password="pass-1234", user_token=token)
+    with TestClient(create_app(settings, plugin_manager(labelcore_tags_text, listener)),
+                    headers={"Authorization": f"Token {token}"}) as client:
+        project = make_project(client)
+        assert import_json(client, project, [{"text": "one"}]).status_code == 201
+        shown = project_state(client, project)
+
+    (_, created), (event, imported) = listener.events
+    assert event == "TASKS_CREATED" and imported["project"] == shown
+    assert imported["project"]["created_by"]["email"] == "events@example.com"
+    assert imported["project"].keys() == created["project"].keys()
