@@ -18,6 +18,7 @@ One call to :func:`assign_next_task`, inside one write transaction:
 1. Reads that need no atomicity: whether the caller has postponed drafts, and (random order) a
    random starting id. Then PostgreSQL takes ``pg_advisory_xact_lock(<ns>, project_id)`` (below);
    on SQLite the write session's ``BEGIN IMMEDIATE`` already serialises every writer of the file.
+   "Now", against which locks expire, is read only once the lock is held.
 2. "Task lock": the caller's own live lock on a task still open to them is refreshed and returned,
    so asking again gives the same task until it is submitted, skipped, or the lock expires.
 3. Otherwise the caller's other locks in the project (stale) and the project's expired locks are
@@ -197,11 +198,17 @@ def _has_postponed(session: Session, project: Project, user_id: int) -> bool:
 # --------------------------------------------------------------------------- the atomic step
 
 
-def _serialise_project(session: Session, project_id: int) -> None:
+def _lock_project(session: Session, project_id: int) -> datetime:
+    """Serialise /next in the project until the transaction ends; returns the time it was granted.
+
+    The time is read once the lock is held: a clock read before a wait would let a lock that expired
+    during the wait pass for live. PostgreSQL reads the database's clock (one clock for every server
+    process); on SQLite, BEGIN IMMEDIATE has already excluded every other writer of the file.
+    """
     if session.get_bind().dialect.name == "postgresql":
-        session.exec(text("SELECT pg_advisory_xact_lock(:namespace, :project_id)"),
-                     params={"namespace": _ADVISORY_NAMESPACE, "project_id": project_id})
-    # SQLite: the write session began with BEGIN IMMEDIATE, which already excludes every other writer
+        return session.exec(text("SELECT pg_advisory_xact_lock(:namespace, :project_id), clock_timestamp()"),
+                            params={"namespace": _ADVISORY_NAMESPACE, "project_id": project_id}).one()[1]
+    return utcnow()
 
 
 def _refresh_own_lock(session: Session, project: Project, user_id: int, now: datetime,
@@ -287,16 +294,16 @@ def assign_next_task(session: Session, project: Project, user_id: int, sampler: 
 
     ``session`` must be a write session (``labelcore.db.write_session``) whose transaction this
     call may lock; the assignment is final when it commits. Returns None when nothing is open to
-    the user (the API answers 404).
+    the user (the API answers 404). ``now`` overrides the clock (tests).
     """
-    now = now or utcnow()
-    expire_at = now + timedelta(seconds=lock_seconds)
     # what needs no atomicity is read before the project is locked, to keep the locked part short:
     # the caller's own drafts, and where a random walk starts (any open id will do)
     order = list(sampler.order_by(project))
     has_postponed = _has_postponed(session, project, user_id)
     pivot = _random_pivot(session, project) if order and isinstance(order[0], RandomStart) else None
-    _serialise_project(session, project.id)
+    granted_at = _lock_project(session, project.id)
+    now = now or granted_at
+    expire_at = now + timedelta(seconds=lock_seconds)
 
     task_id = _refresh_own_lock(session, project, user_id, now, expire_at)
     if task_id is not None:

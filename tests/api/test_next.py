@@ -44,10 +44,10 @@ class Annotator:
 class Workspace:
     """Projects, annotators and annotations for these tests.
 
-    Annotators are made through the REST API (create, log in, reset the token). Projects, tasks
-    and annotations go through the REST API when the server has those routes, and otherwise
-    through the service layer on the server's own database, the way those routes store them
-    (rows, counters, ``release_lock``).
+    Annotators are made through the REST API (create, log in, reset the token). Projects, tasks,
+    annotations, drafts and predictions go through the REST API when the server has those routes,
+    and otherwise through the service layer on the server's own database, the way those routes
+    store them (rows, counters, ``release_lock``).
     """
 
     def __init__(self, server: LiveServer):
@@ -129,12 +129,25 @@ class Workspace:
             counters.recount_tasks(session, task.project_id, [task_id])
             release_lock(session, task_id, who.id)
 
-    def postpone(self, who: Annotator, task_id: int) -> None:
-        """A draft the annotator put aside with the stream's "postpone" button."""
+    def draft(self, who: Annotator, task_id: int, postponed: bool = False) -> None:
+        """A draft of ``who``; ``postponed``: put aside with the stream's "postpone" button."""
+        body = {"result": RESULT, "lead_time": 2.5, "was_postponed": postponed}
+        if self.has_route(r"/api/tasks/\{[^}]+\}/drafts"):
+            response = who.client.post(f"/api/tasks/{task_id}/drafts", json=body)
+            assert response.status_code == 201, response.text
+            return
         with write_session(self.engine) as session:
-            session.add(Draft(task_id=task_id, user_id=who.id, result=RESULT, was_postponed=True))
+            session.add(Draft(task_id=task_id, user_id=who.id, **body))
+
+    def postpone(self, who: Annotator, task_id: int) -> None:
+        self.draft(who, task_id, postponed=True)
 
     def predict(self, task_id: int, model_version: str = "") -> None:
+        body = {"task": task_id, "result": RESULT, "score": 0.5, "model_version": model_version}
+        if self.has_route(r"/api/predictions"):
+            response = self.admin.post("/api/predictions/", json=body)
+            assert response.status_code == 201, response.text
+            return
         with write_session(self.engine) as session:
             task = session.get(Task, task_id)
             session.add(Prediction(task_id=task_id, project_id=task.project_id, result=RESULT, score=0.5,
@@ -168,8 +181,8 @@ def test_next_returns_the_task_with_its_predictions_and_the_callers_drafts(ws):
     project_id, [first, *_] = ws.project(tasks=3)
     ws.predict(first)
     alice = ws.annotator("alice")
-    with write_session(ws.engine) as session:
-        session.add(Draft(task_id=first, user_id=alice.id, result=RESULT, lead_time=2.5))
+    ws.draft(alice, first)
+    ws.draft(ws.annotator("bob"), first)  # someone else's draft is not shown
 
     task = alice.next(project_id).json()
 
