@@ -171,6 +171,7 @@ def create_app(settings: Settings | None = None, pm: pluggy.PluginManager | None
     """Build the ASGI app. Tests pass their own settings (a temp data dir) and plugin manager."""
     from labelcore.api import ROUTERS
     from labelcore.services.users import ensure_bootstrap_admin
+    from labelcore.web import pages
 
     settings = settings or Settings()
     pm = pm or create_plugin_manager()
@@ -193,7 +194,7 @@ def create_app(settings: Settings | None = None, pm: pluggy.PluginManager | None
     app.state.settings = settings
     app.state.pm = pm
     app.state.registry = registry
-    for router in ROUTERS:
+    for router in [*ROUTERS, pages.router]:
         app.include_router(router)
     for routers in pm.hook.register_routes():
         for router in routers or []:

@@ -34,6 +34,8 @@ DEFAULT_PLUGINS = (
     "labelcore.builtin.samplers",
     "labelcore.builtin.export_json",
     "labelcore.builtin.export_csv",
+    "labelcore.builtin.config_templates",
+    "labelcore.builtin.error_pages",
 )
 
 

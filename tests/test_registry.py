@@ -227,7 +227,7 @@ def test_module_url_points_into_the_plugin_distribution_static_dir(pm):
     registry = registry_with(pm, StampTags())
 
     assert registry.module_url("stamp") == static_url("stamp_tags", "stamp.js") == "/plugins/stamp_tags/static/stamp.js"
-    assert registry.module_url("View") is None  # a tag without a browser module
+    assert registry.module_url("View") == static_url("labelcore", registry.tag("View").module)  # core's /static/
     assert registry.module_url("Unknown") is None
     assert static_url("labelcore-tags-image", "/image.js") == "/plugins/labelcore-tags-image/static/image.js"
     assert static_url("labelcore", "labeling.js") == "/static/labeling.js"  # core's own assets

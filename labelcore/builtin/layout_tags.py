@@ -57,18 +57,19 @@ class RepeaterAttributes(TagAttributes):
 
 
 LAYOUT_TAGS = [
-    TagSpec(name="View", kind="visual", attributes=ViewAttributes, children=None,
+    TagSpec(name="View", kind="visual", module="tags/layout.js", attributes=ViewAttributes, children=None,
             description="Container that arranges other tags; the root of every config."),
-    TagSpec(name="Header", kind="visual", attributes=HeaderAttributes,
+    TagSpec(name="Header", kind="visual", module="tags/layout.js", attributes=HeaderAttributes,
             description="A heading; value may be literal text or $field."),
-    TagSpec(name="Style", kind="visual", description="CSS rules for the labeling page (text content)."),
-    TagSpec(name="Filter", kind="visual", attributes=FilterAttributes,
+    TagSpec(name="Style", kind="visual", module="tags/layout.js",
+            description="CSS rules for the labeling page (text content)."),
+    TagSpec(name="Filter", kind="visual", module="tags/layout.js", attributes=FilterAttributes,
             description="A search box that filters the options of the control named by toName."),
-    TagSpec(name="Collapse", kind="visual", attributes=CollapseAttributes, children=None,
+    TagSpec(name="Collapse", kind="visual", module="tags/layout.js", attributes=CollapseAttributes, children=None,
             description="Collapsible panels (<Panel value=title>)."),
-    TagSpec(name="Panel", kind="visual", attributes=PanelAttributes, children=None,
+    TagSpec(name="Panel", kind="visual", module="tags/layout.js", attributes=PanelAttributes, children=None,
             description="One collapsible section inside <Collapse>."),
-    TagSpec(name="Repeater", kind="visual", attributes=RepeaterAttributes, children=None,
+    TagSpec(name="Repeater", kind="visual", module="tags/layout.js", attributes=RepeaterAttributes, children=None,
             description="Repeats its body once per item of a task data list; {{idx}} is the index."),
 ]
 

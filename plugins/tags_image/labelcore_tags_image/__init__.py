@@ -3,6 +3,7 @@
 from labelcore import hookimpl
 
 from labelcore_tags_image.tags import IMAGE_TAGS, image_source_issues
+from labelcore_tags_image.templates_gallery import IMAGE_TEMPLATES
 
 
 @hookimpl
@@ -13,3 +14,8 @@ def register_tags():
 @hookimpl
 def check_config(config):
     return image_source_issues(config)
+
+
+@hookimpl
+def register_config_templates():
+    return IMAGE_TEMPLATES

@@ -159,7 +159,7 @@ class BrushLabelsAttributes(BrushAttributes, LabelsControlAttributes):
 
 
 def _control(name: str, attributes: type[TagAttributes], result_type: str, value_model: type,
-             description: str, labeled: bool = False, brush: bool = False) -> TagSpec:
+             description: str, labeled: bool = False, brush: bool = False, module: str | None = None) -> TagSpec:
     return TagSpec(
         name=name,
         kind="control",
@@ -171,34 +171,41 @@ def _control(name: str, attributes: type[TagAttributes], result_type: str, value
         value_model=value_model,
         labels_key=result_type if labeled else None,
         check_value=values.region_check(labels_key=result_type if labeled else None, brush=brush),
+        module=module,
         description=description,
     )
 
 
 IMAGE_TAGS = [
-    TagSpec(name="Image", kind="object", attributes=ImageAttributes, data_type="image",
+    TagSpec(name="Image", kind="object", attributes=ImageAttributes, data_type="image", module="image.js",
             description="Shows an image (value=$url) or a list of images (valueList=$urls); region "
                         "coordinates are percent of the original image."),
     _control("RectangleLabels", RectangleLabelsAttributes, "rectanglelabels", values.RectangleLabelsValue,
-             "Labeled boxes: {x, y, width, height, rotation} in percent, x/y the top-left corner.", labeled=True),
+             "Labeled boxes: {x, y, width, height, rotation} in percent, x/y the top-left corner.", labeled=True,
+             module="rectangle.js"),
     _control("Rectangle", RectangleAttributes, "rectangle", values.RectangleValue,
-             "Unlabeled boxes: {x, y, width, height, rotation} in percent, x/y the top-left corner."),
+             "Unlabeled boxes: {x, y, width, height, rotation} in percent, x/y the top-left corner.",
+             module="rectangle.js"),
     _control("PolygonLabels", PolygonLabelsAttributes, "polygonlabels", values.PolygonLabelsValue,
-             "Labeled polygons: {points: [[x, y], ...], closed} in percent.", labeled=True),
+             "Labeled polygons: {points: [[x, y], ...], closed} in percent.", labeled=True, module="polygon.js"),
     _control("Polygon", PolygonAttributes, "polygon", values.PolygonValue,
-             "Unlabeled polygons: {points: [[x, y], ...], closed} in percent."),
+             "Unlabeled polygons: {points: [[x, y], ...], closed} in percent.", module="polygon.js"),
     _control("EllipseLabels", EllipseLabelsAttributes, "ellipselabels", values.EllipseLabelsValue,
-             "Labeled ellipses: {x, y, radiusX, radiusY, rotation} in percent, x/y the centre.", labeled=True),
+             "Labeled ellipses: {x, y, radiusX, radiusY, rotation} in percent, x/y the centre.", labeled=True,
+             module="ellipse.js"),
     _control("Ellipse", EllipseAttributes, "ellipse", values.EllipseValue,
-             "Unlabeled ellipses: {x, y, radiusX, radiusY, rotation} in percent, x/y the centre."),
+             "Unlabeled ellipses: {x, y, radiusX, radiusY, rotation} in percent, x/y the centre.",
+             module="ellipse.js"),
     _control("KeyPointLabels", KeyPointLabelsAttributes, "keypointlabels", values.KeyPointLabelsValue,
-             "Labeled points: {x, y, width} in percent.", labeled=True),
+             "Labeled points: {x, y, width} in percent.", labeled=True, module="keypoint.js"),
     _control("KeyPoint", KeyPointAttributes, "keypoint", values.KeyPointValue,
-             "Unlabeled points: {x, y, width} in percent."),
+             "Unlabeled points: {x, y, width} in percent.", module="keypoint.js"),
     _control("BrushLabels", BrushLabelsAttributes, "brushlabels", values.BrushLabelsValue,
-             "Labeled masks painted with a brush: {format: 'rle', rle: [...]}.", labeled=True, brush=True),
+             "Labeled masks painted with a brush: {format: 'rle', rle: [...]}.", labeled=True, brush=True,
+             module="brush.js"),
     _control("Brush", BrushAttributes, "brush", values.BrushValue,
-             "Unlabeled masks painted with a brush: {format: 'rle', rle: [...]}.", brush=True),
+             "Unlabeled masks painted with a brush: {format: 'rle', rle: [...]}.", brush=True, module="brush.js"),
     _control("MagicWand", MagicWandAttributes, "magicwand", values.BrushValue,
-             "Masks selected by flood fill from a click: {format: 'rle', rle: [...]}.", brush=True),
+             "Masks selected by flood fill from a click: {format: 'rle', rle: [...]}.", brush=True,
+             module="brush.js"),
 ]

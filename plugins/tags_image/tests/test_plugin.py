@@ -22,16 +22,16 @@ def test_the_plugin_is_found_by_its_entry_point_and_listed_by_distribution_name(
     info = listed["tags_image"]
     assert info.dist == "labelcore-tags-image"
     assert info.version == importlib.metadata.version("labelcore-tags-image")
-    assert info.hooks == ("check_config", "register_tags")
+    assert info.hooks == ("check_config", "register_config_templates", "register_tags")
     assert not info.builtin
 
 
 def test_the_package_module_defines_only_hookimpls():
-    # logic lives in the sibling modules (tags, values, rle), where it can be imported and tested
+    # logic lives in the sibling modules (tags, values, rle, templates_gallery), where it can be imported and tested
     defined = {name for name, obj in vars(labelcore_tags_image).items()
                if inspect.isfunction(obj) and obj.__module__ == labelcore_tags_image.__name__}
 
-    assert defined == {"register_tags", "check_config"}
+    assert defined == {"register_tags", "check_config", "register_config_templates"}
 
 
 def test_it_provides_the_image_tags(checker):

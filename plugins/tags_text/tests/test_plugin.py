@@ -19,7 +19,7 @@ def test_the_plugin_is_found_by_its_entry_point_and_listed_by_distribution_name(
     info = listed["tags_text"]
     assert info.dist == "labelcore-tags-text"
     assert info.version == importlib.metadata.version("labelcore-tags-text")
-    assert info.hooks == ("register_tags",)
+    assert info.hooks == ("register_config_templates", "register_tags")
     assert not info.builtin
 
 

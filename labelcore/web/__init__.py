@@ -1,0 +1,1 @@
+"""The web UI: server-rendered pages (``pages``) and core static assets (``static/``)."""
