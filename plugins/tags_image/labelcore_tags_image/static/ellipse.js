@@ -1,8 +1,8 @@
 // <Ellipse> and <EllipseLabels>: drag out the box the ellipse fits in; a selected ellipse has a
 // handle per radius and one to rotate it about its centre.
 
-import { svg } from "/static/editor/dom.js";
-import { CURSORS, mountShapeControl, shapeStyle } from "./shape.js";
+import { setAttrs, svg } from "/static/editor/dom.js";
+import { CURSORS, dragGesture, mountShapeControl, shapeStyle } from "./shape.js";
 import { add, clampPoint, normalizeAngle, percentX, percentY, pixelsX, pixelsY, rotate, sub } from "./geometry.js";
 
 export const resultTypes = {
@@ -30,32 +30,14 @@ function ellipseTool(node) {
     hotkey: "o",
 
     begin(start, view) {
-      const first = clampPoint(start, view.size);
-      let end = first;
-      const preview = svg("ellipse", { class: "lc-shape", fill: "none", stroke: "#3e63dd" });
-      const shape = () => ({ centre: { x: (first.x + end.x) / 2, y: (first.y + end.y) / 2 },
-        rx: Math.abs(end.x - first.x) / 2, ry: Math.abs(end.y - first.y) / 2, rotation: 0 });
-      const draw = () => {
-        const { centre, rx, ry } = shape();
-        preview.setAttribute("cx", centre.x);
-        preview.setAttribute("cy", centre.y);
-        preview.setAttribute("rx", rx);
-        preview.setAttribute("ry", ry);
-      };
-      draw();
-      return {
-        preview,
-        move(point) {
-          end = clampPoint(point, view.size);
-          draw();
-        },
-        up(point) {
-          end = clampPoint(point, view.size);
-          const ellipse = shape();
-          if (ellipse.rx < view.px(2) || ellipse.ry < view.px(2)) return null;
-          return { geometry: toValue(ellipse, view.size) };
-        },
-      };
+      return dragGesture(start, view, {
+        element: "ellipse",
+        measure: (first, end) => ({ centre: { x: (first.x + end.x) / 2, y: (first.y + end.y) / 2 },
+          rx: Math.abs(end.x - first.x) / 2, ry: Math.abs(end.y - first.y) / 2, rotation: 0 }),
+        show: (preview, { centre, rx, ry }) => setAttrs(preview, { cx: centre.x, cy: centre.y, rx, ry }),
+        keep: (ellipse) => (ellipse.rx < view.px(2) || ellipse.ry < view.px(2) ? null
+          : { geometry: toValue(ellipse, view.size) }),
+      });
     },
 
     render(region, view) {

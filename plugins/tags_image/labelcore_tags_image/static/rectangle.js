@@ -2,8 +2,8 @@
 // corners and edges and rotate from the handle above them (about the box's centre on screen,
 // stored as Label Studio does: rotation about the top-left corner).
 
-import { svg } from "/static/editor/dom.js";
-import { CURSORS, mountShapeControl, shapeStyle } from "./shape.js";
+import { setAttrs, svg } from "/static/editor/dom.js";
+import { CURSORS, dragGesture, mountShapeControl, shapeStyle } from "./shape.js";
 import {
   clampPoint, clampRect, normalizeAngle, rectPercent, rectPixels, rotate, sub, toGlobal, toLocal,
 } from "./geometry.js";
@@ -30,32 +30,14 @@ function rectangleTool(node) {
     hotkey: "r",
 
     begin(start, view) {
-      const first = clampPoint(start, view.size);
-      let end = first;
-      const preview = svg("rect", { class: "lc-shape", fill: "none", stroke: "#3e63dd" });
-      const box = () => ({ origin: { x: Math.min(first.x, end.x), y: Math.min(first.y, end.y) },
-        w: Math.abs(end.x - first.x), h: Math.abs(end.y - first.y), rotation: 0 });
-      const draw = () => {
-        const { origin, w, h } = box();
-        preview.setAttribute("x", origin.x);
-        preview.setAttribute("y", origin.y);
-        preview.setAttribute("width", w);
-        preview.setAttribute("height", h);
-      };
-      draw();
-      return {
-        preview,
-        move(point) {
-          end = clampPoint(point, view.size);
-          draw();
-        },
-        up(point) {
-          end = clampPoint(point, view.size);
-          const rect = box();
-          if (rect.w < view.px(3) || rect.h < view.px(3)) return null;
-          return { geometry: rectPercent(rect, view.size) };
-        },
-      };
+      return dragGesture(start, view, {
+        element: "rect",
+        measure: (first, end) => ({ origin: { x: Math.min(first.x, end.x), y: Math.min(first.y, end.y) },
+          w: Math.abs(end.x - first.x), h: Math.abs(end.y - first.y), rotation: 0 }),
+        show: (preview, { origin, w, h }) => setAttrs(preview, { x: origin.x, y: origin.y, width: w, height: h }),
+        keep: (rect) => (rect.w < view.px(3) || rect.h < view.px(3) ? null
+          : { geometry: rectPercent(rect, view.size) }),
+      });
     },
 
     render(region, view) {

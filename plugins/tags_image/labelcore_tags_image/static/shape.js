@@ -1,8 +1,33 @@
 // What the shape controls share: the label palette (for *Labels), registering the drawing tool
 // with the <Image> they target, and region styling.
 
-import { flag, number } from "/static/editor/dom.js";
+import { flag, number, svg } from "/static/editor/dom.js";
 import { mountLabelsPalette } from "/static/editor/labels.js";
+import { clampPoint } from "./geometry.js";
+
+/**
+ * The drag-to-draw gesture of box-like tools: `measure(first, end)` turns the two corners into
+ * the tool's shape, `show(preview, shape)` draws it, and `keep(shape)` gives the new region's
+ * `{geometry}` when the pointer is released (or null when the shape is too small to keep).
+ */
+export function dragGesture(start, view, { element, measure, show, keep }) {
+  const first = clampPoint(start, view.size);
+  let end = first;
+  const preview = svg(element, { class: "lc-shape", fill: "none", stroke: "#3e63dd" });
+  const draw = () => show(preview, measure(first, end));
+  draw();
+  return {
+    preview,
+    move(point) {
+      end = clampPoint(point, view.size);
+      draw();
+    },
+    up(point) {
+      end = clampPoint(point, view.size);
+      return keep(measure(first, end));
+    },
+  };
+}
 
 export function targets(node) {
   return (node.attrs.toName || "").split(",").map((part) => part.trim()).filter(Boolean);
