@@ -113,17 +113,20 @@ def create_annotation(task_id: int, body: AnnotationBody, was_cancelled: bool | 
     values.pop("draft_id", None)
     if was_cancelled is not None:
         values["was_cancelled"] = was_cancelled
+    prechecked = annotation_service.precheck_result(engine, task_id, values, registry, pm)
     with write_session(engine) as session:
         task = get_task(session, task_id)
         project = get_project(session, task.project_id)
         annotation = annotation_service.create_annotation(session, project, task, user, values, registry, pm,
-                                                          draft_id=body.draft_id)
-        author = session.get(User, annotation.completed_by_id) if annotation.completed_by_id else None
-        out = annotation_json(annotation, author)
+                                                          draft_id=body.draft_id, prechecked=prechecked)
+        if annotation.completed_by_id == user.id:
+            author = user
+        else:
+            author = session.get(User, annotation.completed_by_id) if annotation.completed_by_id else None
         payload = _event(pm, session, "ANNOTATION_CREATED", annotation, task, project, author)
     if payload is not None:
         emit(pm, "ANNOTATION_CREATED", payload)
-    return out
+    return annotation_json(annotation, author)
 
 
 @router.get("/api/annotations/{annotation_id}")

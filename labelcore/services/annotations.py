@@ -105,13 +105,35 @@ def _keep_one_ground_truth(session: Session, annotation: Annotation) -> None:
 # --------------------------------------------------------------------------- annotations
 
 
+def precheck_result(engine: Any, task_id: int, values: dict[str, Any], registry: Registry,
+                    pm: pluggy.PluginManager | None) -> tuple[list, str] | None:
+    """Validate a submitted result before the write transaction, so the (SQLite) writer lock is
+    not held while it runs. Returns (result, the config it was checked against), or None when the
+    task does not exist (the write then reports it)."""
+    from labelcore.db import read_session
+
+    with read_session(engine) as session:
+        task = session.get(Task, task_id)
+        project = session.get(Project, task.project_id) if task is not None else None
+        if task is None or project is None:
+            return None
+        result = values.get("result")
+        return check_result([] if result is None else result, project, task, registry, pm), project.label_config
+
+
 def create_annotation(session: Session, project: Project, task: Task, user: User, values: dict[str, Any],
                       registry: Registry, pm: pluggy.PluginManager | None,
-                      draft_id: int | None = None) -> Annotation:
-    """Submit an annotation: checked, counted, and the author's draft of the task and lock released."""
-    # a missing or null result is an empty one (a skip usually carries none)
-    result = values.get("result")
-    result = check_result([] if result is None else result, project, task, registry, pm)
+                      draft_id: int | None = None, prechecked: tuple[list, str] | None = None) -> Annotation:
+    """Submit an annotation: checked, counted, and the author's draft of the task and lock released.
+
+    ``prechecked`` (from precheck_result) skips re-validating when the config is still the one the
+    result was checked against."""
+    if prechecked is not None and prechecked[1] == project.label_config:
+        result = prechecked[0]
+    else:
+        # a missing or null result is an empty one (a skip usually carries none)
+        result = values.get("result")
+        result = check_result([] if result is None else result, project, task, registry, pm)
     annotation = Annotation(
         task_id=task.id, project_id=project.id, result=result,
         completed_by_id=_user_id(session, values.get("completed_by"), user.id), updated_by_id=user.id,
