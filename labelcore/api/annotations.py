@@ -154,17 +154,10 @@ def _update(annotation_id: int, body: AnnotationBody, user: User, engine: Engine
     return out
 
 
-@router.patch("/api/annotations/{annotation_id}")
+@router.api_route("/api/annotations/{annotation_id}", methods=["PATCH", "PUT"])  # PUT: Label Studio accepts both
 def update_annotation(annotation_id: int, body: AnnotationBody, user: User = Depends(current_user),
                       engine: Engine = Depends(get_engine), registry: Registry = Depends(get_registry),
                       pm: pluggy.PluginManager = Depends(get_pm)) -> dict:
-    return _update(annotation_id, body, user, engine, registry, pm)
-
-
-@router.put("/api/annotations/{annotation_id}")
-def replace_annotation(annotation_id: int, body: AnnotationBody, user: User = Depends(current_user),
-                       engine: Engine = Depends(get_engine), registry: Registry = Depends(get_registry),
-                       pm: pluggy.PluginManager = Depends(get_pm)) -> dict:
     return _update(annotation_id, body, user, engine, registry, pm)
 
 

@@ -94,15 +94,9 @@ def _update(prediction_id: int, body: PredictionBody, engine: Engine, registry: 
         return prediction_json(prediction)
 
 
-@router.patch("/api/predictions/{prediction_id}")
+@router.api_route("/api/predictions/{prediction_id}", methods=["PATCH", "PUT"])  # PUT: Label Studio accepts both
 def update_prediction(prediction_id: int, body: PredictionBody, engine: Engine = Depends(get_engine),
                       registry: Registry = Depends(get_registry), pm: pluggy.PluginManager = Depends(get_pm)) -> dict:
-    return _update(prediction_id, body, engine, registry, pm)
-
-
-@router.put("/api/predictions/{prediction_id}")
-def replace_prediction(prediction_id: int, body: PredictionBody, engine: Engine = Depends(get_engine),
-                       registry: Registry = Depends(get_registry), pm: pluggy.PluginManager = Depends(get_pm)) -> dict:
     return _update(prediction_id, body, engine, registry, pm)
 
 

@@ -143,15 +143,9 @@ def _update(project_id: int, body: ProjectBody, engine: Engine, registry: Regist
     return out
 
 
-@router.patch("/api/projects/{project_id}")
+@router.api_route("/api/projects/{project_id}", methods=["PATCH", "PUT"])  # PUT: Label Studio accepts both
 def update_project(project_id: int, body: ProjectBody, engine: Engine = Depends(get_engine),
                    registry: Registry = Depends(get_registry), pm: pluggy.PluginManager = Depends(get_pm)) -> dict:
-    return _update(project_id, body, engine, registry, pm)
-
-
-@router.put("/api/projects/{project_id}")
-def replace_project(project_id: int, body: ProjectBody, engine: Engine = Depends(get_engine),
-                    registry: Registry = Depends(get_registry), pm: pluggy.PluginManager = Depends(get_pm)) -> dict:
     return _update(project_id, body, engine, registry, pm)
 
 

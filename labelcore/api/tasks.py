@@ -136,17 +136,10 @@ def _update(task_id: int, body: TaskUpdateBody, user: User, engine: Engine, regi
         return task_json(task, documents.annotations.get(task.id, []), documents.predictions.get(task.id, []))
 
 
-@router.patch("/api/tasks/{task_id}")
+@router.api_route("/api/tasks/{task_id}", methods=["PATCH", "PUT"])  # PUT: Label Studio accepts both
 def update_task(task_id: int, body: TaskUpdateBody, user: User = Depends(current_user),
                 engine: Engine = Depends(get_engine), registry: Registry = Depends(get_registry),
                 pm: pluggy.PluginManager = Depends(get_pm)) -> dict:
-    return _update(task_id, body, user, engine, registry, pm)
-
-
-@router.put("/api/tasks/{task_id}")
-def replace_task(task_id: int, body: TaskUpdateBody, user: User = Depends(current_user),
-                 engine: Engine = Depends(get_engine), registry: Registry = Depends(get_registry),
-                 pm: pluggy.PluginManager = Depends(get_pm)) -> dict:
     return _update(task_id, body, user, engine, registry, pm)
 
 
