@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
-import secrets
-
 from fastapi import APIRouter, Depends, HTTPException, Request, Response
 from pydantic import BaseModel
 from sqlmodel import Session, select
 
-from labelcore.api.deps import SESSION_COOKIE, Caller, current_caller, current_user, db_write, get_settings
+from labelcore.api.deps import (
+    CSRF_COOKIE,
+    SESSION_COOKIE,
+    Caller,
+    current_caller,
+    current_user,
+    db_write,
+    get_settings,
+    start_browser_session,
+)
 from labelcore.errors import LabelcoreError
 from labelcore.models import Token, User
 from labelcore.security import hash_key, new_api_key, verify_password
@@ -82,10 +89,7 @@ def login(body: LoginRequest, response: Response, session: Session = Depends(db_
     if user is None or not user.is_active or not user.password_hash or \
             not verify_password(body.password, user.password_hash):
         raise HTTPException(status_code=401, detail="Invalid email or password.")
-    key = user_service.open_session(session, user, settings)
-    max_age = settings.session_days * 86400
-    response.set_cookie(SESSION_COOKIE, key, max_age=max_age, httponly=True, samesite="lax")
-    response.set_cookie("labelcore_csrf", secrets.token_hex(16), max_age=max_age, samesite="strict")
+    start_browser_session(response, session, user, settings)
     return {"id": user.id, "email": user.email}
 
 
@@ -100,5 +104,5 @@ def logout(request: Request, response: Response, caller: Caller = Depends(curren
             session.add(row)
     out = Response(status_code=204)
     out.delete_cookie(SESSION_COOKIE)
-    out.delete_cookie("labelcore_csrf")
+    out.delete_cookie(CSRF_COOKIE)
     return out

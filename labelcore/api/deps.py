@@ -18,6 +18,7 @@ from labelcore.security import hash_key, looks_like_jwt, read_jwt
 from labelcore.settings import Settings
 
 SESSION_COOKIE = "labelcore_session"
+CSRF_COOKIE = "labelcore_csrf"
 
 
 def get_settings(request: Request) -> Settings:
@@ -121,7 +122,7 @@ def current_caller(request: Request) -> Caller:
             raise _unauthorized("Invalid token.")
         raise _unauthorized("Authentication credentials were not provided.")
     if caller.via == "session" and request.method not in ("GET", "HEAD", "OPTIONS"):
-        expected = request.cookies.get("labelcore_csrf")
+        expected = request.cookies.get(CSRF_COOKIE)
         if not expected or request.headers.get("x-csrftoken") != expected:
             raise HTTPException(status_code=403, detail="CSRF Failed: CSRF token missing or incorrect.")
     request.state.user = caller.user
@@ -137,3 +138,16 @@ def require_admin(user: User = Depends(current_user)) -> User:
     if not user.is_superuser:
         raise HTTPException(status_code=403, detail="You do not have permission to perform this action.")
     return user
+
+
+def start_browser_session(response, session: Session, user: User, settings: Settings) -> None:
+    """Sign a user in on this browser: the session cookie (only its hash is stored) and the CSRF
+    cookie that pages echo in X-CSRFToken. The API login and the login form both use this."""
+    import secrets
+
+    from labelcore.services.users import open_session
+
+    key = open_session(session, user, settings)
+    max_age = settings.session_days * 86400
+    response.set_cookie(SESSION_COOKIE, key, max_age=max_age, httponly=True, samesite="lax")
+    response.set_cookie(CSRF_COOKIE, secrets.token_hex(16), max_age=max_age, samesite="strict")

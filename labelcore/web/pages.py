@@ -21,7 +21,7 @@ from fastapi.responses import RedirectResponse
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from labelcore.api.deps import SESSION_COOKIE, authenticate, current_user
+from labelcore.api.deps import CSRF_COOKIE, SESSION_COOKIE, authenticate, current_user, start_browser_session
 from labelcore.db import read_session, write_session
 from labelcore.errors import ConfigError, LabelcoreError, NotFoundError
 from labelcore.jsonio import FastJSONResponse, dumps, loads
@@ -35,7 +35,6 @@ from labelcore.web import samples
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 
-CSRF_COOKIE = "labelcore_csrf"
 PROJECTS_PER_PAGE = 30
 PAGE_SIZES = (10, 30, 50, 100)
 MIN_PASSWORD = 8
@@ -111,12 +110,7 @@ def _check_form_csrf(request: Request, form: Any) -> None:
 
 
 def _sign_in(response: Response, request: Request, user: User, session: Session) -> None:
-    """Open a browser session: the same cookies ``POST /api/auth/login`` sets."""
-    settings = request.app.state.settings
-    key = user_service.open_session(session, user, settings)
-    max_age = settings.session_days * 86400
-    response.set_cookie(SESSION_COOKIE, key, max_age=max_age, httponly=True, samesite="lax")
-    response.set_cookie(CSRF_COOKIE, secrets.token_hex(16), max_age=max_age, samesite="strict")
+    start_browser_session(response, session, user, request.app.state.settings)
 
 
 def _engine(request: Request):
