@@ -261,15 +261,36 @@ class Prediction(BaseModel):
     model_version: str | None = None
 
 
+MediaOpener = Callable[[str], IO[bytes]]
+"""``media(url) -> binary stream``: what a model is given to read a task's media (``$image`` values
+such as ``/data/upload/1/a.jpg`` or ``https://...``). The host decides how: inside labelcore it
+reads the data folder, the local-files root or an allowed URL; under ``labelcore ml serve`` it
+fetches from the Label Studio (or labelcore) that called ``/setup``, with the token it sent.
+Raises :class:`labelcore.errors.LabelcoreError` when the media cannot be read."""
+
+
 @runtime_checkable
 class MLModel(Protocol):
-    """A model instance built by an MLBackendSpec's factory. ``fit`` is optional."""
+    """A model instance built by an MLBackendSpec's factory.
+
+    ``fit(event, data) -> dict`` is optional (present when the spec says ``can_train``): ``event`` is
+    a Label Studio webhook action (``START_TRAINING``, ``ANNOTATION_CREATED``, ...); ``data`` holds
+    ``project`` ({id, title, label_config}), the ``annotation`` and ``task`` for annotation events,
+    and ``tasks``: an iterable of the project's annotated tasks in Label Studio JSON, streamed from
+    the database (absent when the model is served over HTTP, whose server fetches its own data).
+    It returns what the training produced (e.g. ``{"model_version": ...}``) and may change
+    ``model_version``; a model that cannot train in this environment raises ``LabelcoreError``
+    saying why.
+    """
 
     model_version: str
 
-    def setup(self, config: ParsedConfig) -> None: ...
+    def setup(self, config: ParsedConfig, media: MediaOpener) -> None: ...
 
-    def predict(self, tasks: list[dict[str, Any]], context: dict[str, Any] | None = None) -> list[Prediction]: ...
+    def predict(self, tasks: list[dict[str, Any]], context: dict[str, Any] | None = None) -> list[Prediction]:
+        """One Prediction per task, in order (``result`` may be empty); tasks are Label Studio task
+        JSON (``id``, ``data``, ...); ``context`` is the interactive-labeling context, if any."""
+        ...
 
     def health(self) -> dict[str, Any]: ...
 
@@ -283,6 +304,8 @@ class MLBackendSpec(_Spec):
     factory: Callable[[Any], MLModel] = Field(
         description="factory(settings) -> MLModel, called with a validated settings_model instance.")
     can_train: bool = False
+    interactive: bool = Field(default=False, description="predict() uses an interactive context "
+                              "(Label Studio's is_interactive / interactive-annotating).")
 
 
 class PluginFailure(_Spec):

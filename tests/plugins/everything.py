@@ -167,7 +167,7 @@ class ConstantShadeModel:
         self.settings = settings
         self.control: tuple[str, str] | None = None
 
-    def setup(self, config: Any) -> None:
+    def setup(self, config: Any, media: Any) -> None:
         for name, node in config.controls.items():
             if node.tag == "Shade":
                 self.control = (name, node.to_names[0])
