@@ -183,13 +183,17 @@ def test_hook_register_storages(registry):
         storage.open("missing.json")
 
 
+def io_unused(url):
+    raise AssertionError(f"constant_shade reads no media, yet asked for {url}")
+
+
 def test_hook_register_ml_backends(registry, parsed):
     spec = registry.ml_backends["constant_shade"]
     assert registry.provider("ml_backends", "constant_shade").plugin == "everything"
 
     model = spec.factory(spec.settings_model(shade=3))
     assert isinstance(model, MLModel)
-    model.setup(parsed)
+    model.setup(parsed, media=io_unused)
     predictions = model.predict([{"id": 1, "data": {"color": "#000000"}}, {"id": 2, "data": {"color": "#ffffff"}}])
 
     assert len(predictions) == 2
