@@ -107,7 +107,8 @@ def lsml_server(tmp_path) -> Iterator[LabelStudioML]:
            "XDG_CACHE_HOME": str(home / "cache"), "XDG_DATA_HOME": str(home / "share")}
     with (home / "server.log").open("wb") as log:
         process = subprocess.Popen([python, str(MODEL_SCRIPT), "--port", str(port),
-                                    "--model-dir", str(home / "models")], cwd=home, env=env, stdout=log, stderr=subprocess.STDOUT)
+                                    "--model-dir", str(home / "models")],
+                                   cwd=home, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30
