@@ -23,10 +23,11 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.security import HTTPBasic, HTTPBasicCredentials
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from labelcore.app import BodyLimit, PathNormalizer
-from labelcore.config import ParsedConfig, parse_config
+from labelcore.config import parse_config
 from labelcore.errors import LabelcoreError
 from labelcore.jsonio import FastJSONResponse
 from labelcore.registry import Registry
@@ -148,9 +149,6 @@ class ServedBackend:
         self._guard = threading.Lock()
         self._project_locks: dict[str, threading.Lock] = {}
 
-    def parse(self, schema: str) -> ParsedConfig:
-        return parse_config(schema, self.registry, self.pm)
-
     def model_for(self, project: str, schema: str, hostname: str | None = None,
                   access_token: str | None = None, credentials: bool = False) -> ProjectModel:
         """The project's model, built and set up when the project or its config is new.
@@ -166,7 +164,7 @@ class ServedBackend:
                 if credentials:
                     current.media.hostname, current.media.access_token = hostname, access_token
                 return current
-            config = self.parse(schema)
+            config = parse_config(schema, self.registry, self.pm)
             media = current.media if current is not None and not credentials else RemoteMedia(hostname, access_token)
             model = self.spec.factory(self.settings)
             model.setup(config, media)
@@ -390,6 +388,4 @@ def create_ml_app(spec: MLBackendSpec, settings: BaseModel, registry: Registry,
 
 async def _in_thread(function, *args):
     """Model code blocks (inference, media downloads): run it off the event loop."""
-    from starlette.concurrency import run_in_threadpool
-
     return await run_in_threadpool(function, *args)
