@@ -167,6 +167,52 @@ def serve(host: str | None, port: int | None, data_dir: Path | None) -> None:
 
 
 @main.group()
+def ml() -> None:
+    """Serve ML backend plugins to Label Studio (or another labelcore)."""
+
+
+@ml.command("serve")
+@click.argument("backend")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
+@click.option("--port", type=int, default=9090, show_default=True, help="Port.")
+@click.option("--setting", "setting_items", multiple=True, metavar="KEY=VALUE",
+              help="A backend setting (repeatable); VALUE is read as JSON when it parses, else as text.")
+@click.option("--settings", "settings_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="A JSON object of backend settings (--setting values override it).")
+@click.option("--basic-auth", envvar="LABELCORE_ML_BASIC_AUTH", metavar="USER:PASS", default=None,
+              help="Require this HTTP basic auth on every request (env LABELCORE_ML_BASIC_AUTH).")
+def ml_serve(backend: str, host: str, port: int, setting_items: tuple[str, ...], settings_file: Path | None,
+             basic_auth: str | None) -> None:
+    """Serve BACKEND over Label Studio's ML-backend protocol (/health, /setup, /predict, /webhook)."""
+    import uvicorn
+
+    from labelcore.ml_server import backend_settings, create_ml_app, parse_setting
+
+    registry, pm = _registry_and_pm()
+    spec = registry.ml_backends.get(backend)
+    if spec is None:
+        installed = ", ".join(sorted(registry.ml_backends)) or "none (install a plugin that provides one)"
+        raise click.ClickException(f"no ML backend {backend!r}; installed backends: {installed}")
+    values = _read_json(settings_file) if settings_file is not None else {}
+    if not isinstance(values, dict):
+        raise click.ClickException(f"{settings_file}: expected a JSON object of settings")
+    credentials = None
+    if basic_auth is not None:
+        user_name, sep, password = basic_auth.partition(":")
+        if not sep or not user_name or not password:
+            raise click.ClickException("--basic-auth: expected USER:PASS")
+        credentials = (user_name, password)
+    try:
+        values.update(parse_setting(item) for item in setting_items)
+        settings = backend_settings(spec, values)
+    except LabelcoreError as exc:
+        raise click.ClickException(exc.message) from None
+    app = create_ml_app(spec, settings, registry, pm, basic_auth=credentials)
+    click.echo(f"serving ML backend {spec.id!r} ({spec.title}) at http://{host}:{port}/")
+    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+
+
+@main.group()
 def user() -> None:
     """Manage users."""
 

@@ -21,6 +21,22 @@ def plugin_manager(*plugins: Any) -> PluginManager:
     return pm
 
 
+def plugin_from_file(path, module_name: str | None = None) -> Any:
+    """Import a one-file plugin that is not installed (e.g. ``tests/plugins/x.py``), once per name."""
+    import importlib.util
+    import sys
+    from pathlib import Path
+
+    path = Path(path)
+    module_name = module_name or f"labelcore_test_plugins_{path.stem}"
+    if module_name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(module_name, path)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[module_name] = module
+        spec.loader.exec_module(module)
+    return sys.modules[module_name]
+
+
 class ConfigChecker:
     """Parse configs against one plugin manager; ``parse`` returns the ParsedConfig."""
 
