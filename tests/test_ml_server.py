@@ -343,7 +343,10 @@ def test_an_unknown_backend_lists_the_installed_ones(cli_env):
     result = labelcore(cli_env, "ml", "serve", "nosuch")
 
     assert result.returncode == 1
-    assert result.stderr.strip() == "Error: no ML backend 'nosuch'; installed backends: brightness, brightness_fixed"
+    message = result.stderr.strip()
+    assert message.startswith("Error: no ML backend 'nosuch'; installed backends: ")
+    listed = message.split(": ", 2)[2].split(", ")
+    assert {"brightness", "brightness_fixed", "remote"} <= set(listed) and listed == sorted(listed)
 
 
 @pytest.mark.parametrize("args, message", [
