@@ -2,25 +2,18 @@
 
 from __future__ import annotations
 
-import importlib.util
 import logging
-import sys
 from pathlib import Path
 
 from fastapi.testclient import TestClient
 
 from labelcore.app import create_app
 from labelcore.settings import Settings
+from labelcore.testing import plugin_from_file
 
 
 def load(name: str):
-    module_name = f"labelcore_test_plugins_{name}"
-    if module_name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(module_name, Path(__file__).parent / "plugins" / f"{name}.py")
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[module_name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[module_name]
+    return plugin_from_file(Path(__file__).parent / "plugins" / f"{name}.py")
 
 
 def test_an_unhandled_error_in_a_plugin_is_a_500_naming_the_plugin(pm, tmp_path, caplog):

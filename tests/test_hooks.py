@@ -10,13 +10,10 @@ The ``extra_*`` page hooks are called with ``pm.hook.<name>(...)`` and a real re
 
 from __future__ import annotations
 
-import importlib.util
 import io
 import json
 import logging
-import sys
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 from fastapi.testclient import TestClient
@@ -41,20 +38,15 @@ from labelcore.models import Project, Task
 from labelcore.registry import static_url
 from labelcore.results import validate_results
 from labelcore.services.events import emit
+from labelcore.testing import plugin_from_file
 from labelcore.settings import Settings
 
 PLUGINS_DIR = Path(__file__).parent / "plugins"
 
 
-def load_test_plugin(name: str) -> ModuleType:
+def load_test_plugin(name: str):
     """Import ``tests/plugins/<name>.py``; the test folders are not packages (importlib mode)."""
-    module_name = f"labelcore_test_plugins_{name}"
-    if module_name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(module_name, PLUGINS_DIR / f"{name}.py")
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[module_name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[module_name]
+    return plugin_from_file(PLUGINS_DIR / f"{name}.py")
 
 
 everything = load_test_plugin("everything")

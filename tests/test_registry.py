@@ -6,29 +6,21 @@ one thing wrong the way a real plugin might.
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
 from labelcore import ExporterSpec, ImporterSpec, StartupError, TagSpec, hookimpl, static_url
 from labelcore.plugins import create_plugin_manager
 from labelcore.registry import build_registry
+from labelcore.testing import plugin_from_file
 
 PLUGINS_DIR = Path(__file__).parent / "plugins"
 
 
-def load_test_plugin(name: str) -> ModuleType:
+def load_test_plugin(name: str):
     """Import ``tests/plugins/<name>.py``; the test folders are not packages (importlib mode)."""
-    module_name = f"labelcore_test_plugins_{name}"
-    if module_name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(module_name, PLUGINS_DIR / f"{name}.py")
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[module_name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[module_name]
+    return plugin_from_file(PLUGINS_DIR / f"{name}.py")
 
 
 everything = load_test_plugin("everything")
