@@ -35,6 +35,7 @@ from labelcore.models import MLBackend, Project
 from labelcore.security import make_jwt, read_jwt
 from labelcore.services import outbound
 from labelcore.services.media import open_media
+from labelcore.services.project_admin import DEFAULT_LABEL_CONFIG
 from labelcore.services.projects import parsed_config
 from labelcore.specs import MediaOpener, MLBackendSpec, MLModel
 
@@ -222,7 +223,7 @@ def build_model(ctx: JobContext, row: MLBackend, project: Project) -> MLModel:
     status = str((health or {}).get("status", "UP")).upper() if isinstance(health, dict) else "UP"
     if status not in ("UP", "OK"):
         raise MLBackendError(f"ML backend {row.title!r} ({row.backend}) is not healthy: {health}")
-    if not project.parsed_label_config:
+    if project.label_config.strip() == DEFAULT_LABEL_CONFIG:
         raise MLBackendError("the project has no labeling config yet: set one before attaching a model")
     config = parsed_config(project.label_config, ctx.registry, ctx.pm)
     _call("setup", row, lambda: model.setup(config, media_opener(ctx.settings)))

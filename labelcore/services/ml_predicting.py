@@ -186,6 +186,17 @@ def run_predictions(context: JobContext, backend_ids: list[int], task_ids: list[
         base += seen[0]
 
 
+def automatic_backends(engine: Any, project_id: int) -> list[int]:
+    """The backends that predict a project's new tasks in the background: its pre-labeling backend
+    when the project has ``evaluate_predictions_automatically`` (none otherwise)."""
+    with read_session(engine) as session:
+        project = session.get(Project, project_id)
+        if project is None or not project.evaluate_predictions_automatically:
+            return []
+        row = ml_backends.prelabeling_backend(session, project_id)
+    return [row.id] if row is not None else []
+
+
 def ensure_prediction(ctx: JobContext, project: Project, task_id: int) -> None:
     """Before a task is shown for labeling: if the project's pre-labeling backend makes the version
     the project shows and the task has no prediction of it, predict it now (within the backend's
