@@ -130,6 +130,7 @@ def get_task_detail(request: Request, task_id: int, session: Session = Depends(d
     project = session.get(Project, task.project_id)
     if caller.via != "ml" and (project.evaluate_predictions_automatically or project.show_collab_predictions):
         ml_predicting.ensure_prediction(queue_for_app(request.app).context, project, task.id)
+        session.commit()  # end the read transaction: the rows below must include a new prediction
     documents = task_service.page_documents(session, [task.id], user.id, full=True)
     return dm_task_json(task, documents.annotations.get(task.id, []), documents.predictions.get(task.id, []),
                         documents.drafts.get(task.id, []), documents.users, full=True)

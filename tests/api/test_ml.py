@@ -195,8 +195,8 @@ def test_an_import_is_predicted_in_the_background_when_the_project_evaluates_aut
     assert api.get(f"/api/projects/{project_id}").json()["evaluate_predictions_automatically"] is True
 
 
-def test_next_predicts_a_task_that_lacks_a_prediction_of_the_shown_version(api, log):
-    project_id, [task_id] = project(api, texts(0.7))
+def test_opening_a_task_predicts_it_when_it_lacks_a_prediction_of_the_shown_version(api, log):
+    project_id, [task_id, opened] = project(api, texts(0.7, 0.3))
     attach(api, project_id, log)
 
     served = api.get(f"/api/projects/{project_id}/next").json()
@@ -207,6 +207,8 @@ def test_next_predicts_a_task_that_lacks_a_prediction_of_the_shown_version(api, 
     assert api.get(f"/api/projects/{project_id}").json()["total_predictions_number"] == 1
     api.get(f"/api/tasks/{task_id}")
     assert len(calls(log, "predict")) == 1  # the stored prediction is reused
+    assert [p["score"] for p in api.get(f"/api/tasks/{opened}").json()["predictions"]] == [0.3]
+    assert api.get(f"/api/projects/{project_id}").json()["total_predictions_number"] == 2
 
 
 def test_a_failing_backend_does_not_stop_labeling_and_shows_the_error(api, log):
