@@ -51,13 +51,6 @@ def batch_size_of(value: Any) -> int:
     return size
 
 
-def _rows(ctx: JobContext, backend_id: int) -> tuple[MLBackend, Project]:
-    with read_session(ctx.engine) as session:
-        row = ml_backends.get_backend(session, backend_id)
-        project = session.get(Project, row.project_id)
-    return row, project
-
-
 def _lacking(version: str):
     """SQL: the task has no prediction of this model version."""
     return ~exists().where(Prediction.task_id == Task.id, Prediction.model_version == version)
@@ -71,7 +64,7 @@ def predict_batch(ctx: JobContext, row: MLBackend, project: Project, model: Any,
     tasks = list(iter_selected(ctx.engine, selection, expand={"predictions"}))
     if not tasks:
         return []
-    answers = ml_backends._call("predict", row, lambda: model.predict(tasks, context))
+    answers = ml_backends.call_model("predict", row, lambda: model.predict(tasks, context))
     if not isinstance(answers, list) or len(answers) != len(tasks):
         got = len(answers) if isinstance(answers, list) else type(answers).__name__
         raise MLBackendError(f"ML backend {row.title!r} returned {got} predictions for {len(tasks)} tasks "
@@ -146,7 +139,7 @@ def predict_tasks(ctx: JobContext, backend_id: int, task_ids: list[int] | None, 
     """Predict the project's tasks (``task_ids``, or all) that lack a prediction of the backend's
     model version, batch by batch. The backend is ``PR`` meanwhile, ``CO`` after, ``ER`` (with the
     message) on a failure, which is raised. Returns how many predictions were stored."""
-    row, project = _rows(ctx, backend_id)
+    row, project = ml_backends.backend_and_project(ctx.engine, backend_id)
     try:
         model = ml_backends.model_for(ctx, row, project)
     except LabelcoreError as exc:
