@@ -7,7 +7,8 @@ from __future__ import annotations
 from typing import Any
 
 from labelcore.hookspecs import hookimpl
-from sqlalchemy import func, select
+from sqlalchemy import select
+from sqlalchemy.sql import functions as sql_functions
 
 from labelcore.models import Prediction, Task
 from labelcore.services.distribution import RandomStart
@@ -26,8 +27,9 @@ def uniform(project: Any) -> list[Any]:
 def uncertainty(project: Any) -> list[Any]:
     """Lowest prediction score first among predictions of the project's model version (of any
     version while it has none), tasks without such a prediction after them, ties by task id. The
-    correlated subquery runs on the prediction (task_id, model_version, score) index."""
-    lowest = select(func.min(Prediction.score)).where(Prediction.task_id == Task.id)
+    correlated subquery runs on the prediction (task_id, model_version, score) index. (SQL functions
+    are reached through their module: a module-level ``func`` would pass for a hook implementation.)"""
+    lowest = select(sql_functions.min(Prediction.score)).where(Prediction.task_id == Task.id)
     if project.model_version:
         lowest = lowest.where(Prediction.model_version == project.model_version)
     lowest = lowest.correlate_except(Prediction).scalar_subquery()
