@@ -362,6 +362,7 @@ def settings_page(request: Request, project_id: int, user: User = Depends(page_u
 def label_page(request: Request, project_id: int, task: int | None = None, tasks: str | None = None,
                user: User = Depends(page_user)) -> Response:
     """The labeling page: the stream of ``/next`` tasks, or the given ``task``/``tasks`` in order."""
+    from labelcore.api.deps import Caller
     from labelcore.api.tasks import get_task_detail
 
     ids: list[int] = []
@@ -376,7 +377,7 @@ def label_page(request: Request, project_id: int, task: int | None = None, tasks
         first = None
         if ids:
             try:
-                first = get_task_detail(ids[0], session, user)
+                first = get_task_detail(request, ids[0], session, Caller(user, "session"))
             except NotFoundError:
                 first = None
             if first is not None and first["project"] != project.id:
