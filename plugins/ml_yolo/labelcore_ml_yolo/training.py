@@ -7,6 +7,7 @@ the plugin works without it.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
 from collections.abc import Iterable
@@ -23,21 +24,23 @@ CANNOT_TRAIN = "the yolo backend cannot train here: install labelcore-ml-yolo[tr
 
 
 def ultralytics_available() -> bool:
-    try:
-        import ultralytics  # noqa: F401
-    except ImportError:
-        return False
-    return True
+    """Whether ultralytics is installed (found, not imported: importing it is slow and patches Pillow)."""
+    return importlib.util.find_spec("ultralytics") is not None
 
 
 def import_ultralytics():
     """The ultralytics module, set up to run offline (no hub, font or update checks)."""
     os.environ.setdefault("YOLO_OFFLINE", "1")
     os.environ.setdefault("YOLO_VERBOSE", "False")
+    pil_open = Image.open
     try:
         import ultralytics
     except ImportError as exc:
         raise LabelcoreError(CANNOT_TRAIN) from exc
+    finally:
+        # ultralytics replaces PIL.Image.open with one that pip-installs a HEIF plugin on unknown
+        # files; the host process keeps Pillow's own, which raises UnidentifiedImageError
+        Image.open = pil_open
     ultralytics.settings.update({"sync": False})
     return ultralytics
 
