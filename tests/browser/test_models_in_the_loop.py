@@ -120,7 +120,7 @@ def test_yolo_prelabels_imported_images_a_correction_is_saved_and_uncertainty_pi
     model = page.locator("#model")
     model.get_by_label("Retrieve predictions automatically (on import and when a task is opened)").check()
     model.get_by_label("Train after every N annotations").fill("0")
-    model.get_by_role("button", name="Save", exact=True).click()
+    model.get_by_role("button", name="Save prediction settings").click()
     expect(page.locator("#ml-options-status")).to_have_text("Saved")
     backend = api.get("/api/ml/", params={"project": project["id"]}).json()
     assert [(b["backend"], b["title"], b["state"]) for b in backend] == [("yolo", "Shapes YOLO", "CO")]
@@ -147,7 +147,7 @@ def test_yolo_prelabels_imported_images_a_correction_is_saved_and_uncertainty_pi
     # open the task with the most boxes; the boxes are editable regions from the prediction
     target = max(tasks, key=lambda task: (len(task["predictions"][0]["result"]), -task["id"]))
     predicted = target["predictions"][0]["result"]
-    rows(page).filter(has=page.get_by_text(str(target["id"]), exact=True)).first.click()
+    page.locator(f'#tasks-table tr[data-task-id="{target['id']}"] td.id-col').click()
     expect(page).to_have_url(re.compile(rf"/projects/{project['id']}/label\?task={target['id']}$"))
     expect(page.locator("#labeling-mount")).to_have_attribute("data-state", "ready")
     expect(page.locator(".lc-region.lc-origin-prediction")).to_have_count(len(predicted))
@@ -182,7 +182,7 @@ def test_yolo_prelabels_imported_images_a_correction_is_saved_and_uncertainty_pi
     # uncertainty sampling: "Label all tasks" opens the open task the model is least sure of
     page.goto(f"/projects/{project['id']}/settings")
     page.get_by_label("Task order").select_option(value="Uncertainty sampling")
-    page.get_by_role("button", name="Save", exact=True).first.click()
+    page.get_by_role("button", name="Save", exact=True).click()
     expect(page.locator("#settings-status")).to_have_text("Saved")
     assert api.get(f"/api/projects/{project['id']}").json()["sampling"] == "Uncertainty sampling"
     page.get_by_role("link", name="Label all tasks").click()

@@ -59,7 +59,7 @@ export function schemaFields(schema, values = {}) {
         step: kind === "integer" ? "1" : numeric ? "any" : null,
         min: prop.minimum ?? prop.exclusiveMinimum ?? null,
         max: prop.maximum ?? prop.exclusiveMaximum ?? null,
-        value: value === undefined || value === null ? "" : String(value),
+        value: value === undefined || value === null || kind === "secret" ? "" : String(value),
         autocomplete: kind === "secret" ? "new-password" : "off",
       });
     }
@@ -103,6 +103,9 @@ export function readSchemaFields(container, schema) {
         try { values[name] = JSON.parse(raw); } catch (error) {
           throw new Error(`${title}: this is not valid JSON (${error.message}).`);
         }
+        break;
+      case "secret":
+        if (raw !== "") values[name] = raw; // empty: unchanged (the API never sends secrets back)
         break;
       default:
         if (raw === "" && !required.has(name) && prop.nullable) values[name] = null;
