@@ -80,17 +80,6 @@ def prediction_cells(page):
     return rows(page).evaluate_all(f"rows => rows.map(row => Number(row.children[{index}].textContent))")
 
 
-def reload_until(page, condition, what: str) -> None:
-    """Reload the data manager until ``condition()`` holds (predictions arrive in the background)."""
-    for _ in range(PREDICTION_TIMEOUT_MS // 1000):
-        if condition():
-            return
-        page.wait_for_timeout(1000)
-        page.reload()
-        expect(page.locator("body")).to_have_attribute("data-ready", "true")
-    assert condition(), f"not true after {PREDICTION_TIMEOUT_MS // 1000} s: {what}"
-
-
 def attach_yolo_from_the_settings(page, project_id: int) -> None:
     page.goto(f"/projects/{project_id}/settings")
     model = page.locator("#model")
@@ -136,7 +125,10 @@ def test_yolo_prelabels_imported_images_a_correction_is_saved_and_uncertainty_pi
     expect(dialog.locator("#import-result")).to_contain_text("Imported 4 tasks")
     dialog.get_by_role("button", name="Close", exact=True).click()
     expect(rows(page)).to_have_count(4)
-    reload_until(page, lambda: prediction_cells(page) == [1, 1, 1, 1], "every task has its pre-label")
+    # the table refreshes itself while the model works in the background
+    expect(page.locator("#totals")).to_contain_text("4 predictions", timeout=PREDICTION_TIMEOUT_MS)
+    expect(page.locator("#prelabel-status")).to_be_hidden()
+    assert prediction_cells(page) == [1, 1, 1, 1]
     shot(page, "ml-data-manager-prelabeled")
 
     tasks = tasks_of(api, project["id"])

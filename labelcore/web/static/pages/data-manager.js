@@ -350,6 +350,23 @@ function labelSelected() {
   window.location.assign(`/projects/${project.id}/label?tasks=${ids.join(",")}`);
 }
 
+// The project's model pre-labels imported tasks in the background: refresh the table until their
+// predictions are counted, or give up after a while (a model error shows in the settings).
+const PRELABEL_POLL_MS = 2000;
+const PRELABEL_WAIT_MS = 180000;
+
+async function followPrelabels(before, count) {
+  const status = $("prelabel-status");
+  const until = Date.now() + PRELABEL_WAIT_MS;
+  status.hidden = false;
+  status.textContent = `Pre-labeling ${formatNumber(count)} task${count === 1 ? "" : "s"}…`;
+  while (Date.now() < until && (current?.total_predictions ?? 0) - before < count) {
+    await new Promise((resolve) => setTimeout(resolve, PRELABEL_POLL_MS));
+    await load();
+  }
+  status.hidden = true;
+}
+
 // ------------------------------------------------------------------ wiring
 
 replace($("page-size"), data.page_sizes.map((size) => el("option", { value: size, selected: size === state.page_size }, size)));
@@ -370,7 +387,17 @@ const actions = setupTaskActions({
 });
 $("delete-selected").addEventListener("click", () => actions.run("delete_tasks"));
 
-setupImportDialog({ projectId: project.id, button: $("open-import"), onImported: () => { state.page = 1; load(); } });
+setupImportDialog({
+  projectId: project.id, button: $("open-import"),
+  onImported: async (result) => {
+    state.page = 1;
+    const before = current?.total_predictions ?? 0;
+    await load();
+    if (project.evaluate_predictions_automatically && result.task_count && !result.prediction_count) {
+      followPrelabels(before, result.task_count);
+    }
+  },
+});
 setupExportDialog({ projectId: project.id, button: $("open-export") });
 
 if (data.view_error) showError(errorBox, { message: `This view could not be shown (${data.view_error}); showing all tasks.` });
