@@ -209,6 +209,7 @@ def test_retrieve_predictions_then_accept_them_as_annotations_from_the_data_mana
     expect(dialog.locator("#action-progress")).to_be_visible()
     expect(dialog).to_be_hidden(timeout=PREDICTION_TIMEOUT_MS)
     expect(page.locator("#toasts")).to_contain_text("Retrieve predictions")
+    expect(page.locator("#totals")).to_contain_text("2 predictions")
     assert prediction_cells(page) == [1, 1, 0]
     shot(page, "ml-dm-retrieved")
 
