@@ -10,7 +10,9 @@ processes will implement the same two calls; so that it can, a job is already wr
 - it receives a :class:`JobContext` first, built by whoever runs the job (the server here, a
   ``labelcore worker`` process later), and opens its own database sessions from it;
 - it records its outcome in the database (an export snapshot's ``status``), because the queue
-  only knows whether the function returned or raised.
+  only knows whether the function returned or raised;
+- it may report progress with ``context.report(done, total)``; the queue keeps the last report
+  with the job's status (a Redis queue would keep it in the job's meta).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import uuid
 from collections import OrderedDict
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal, Protocol
 
 log = logging.getLogger(__name__)
@@ -37,6 +39,13 @@ class JobContext:
     engine: Any
     registry: Any
     pm: Any
+    job_id: str | None = None
+    progress: Callable[[str, int, int], None] | None = None
+
+    def report(self, done: int, total: int) -> None:
+        """Record how far the job is (``done`` of ``total`` items); a no-op outside a queue."""
+        if self.progress is not None and self.job_id is not None:
+            self.progress(self.job_id, done, total)
 
 
 @dataclass(frozen=True)
@@ -44,6 +53,8 @@ class JobStatus:
     id: str
     state: JobState
     error: str | None = None
+    done: int = 0
+    total: int = 0
 
 
 class JobQueue(Protocol):
@@ -81,6 +92,7 @@ class InProcessQueue:
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="labelcore-job")
         self._jobs: OrderedDict[str, Future] = OrderedDict()
         self._started: set[str] = set()
+        self._progress: dict[str, tuple[int, int]] = {}
         self._keep = keep
         self._lock = threading.Lock()
 
@@ -96,29 +108,35 @@ class InProcessQueue:
                     break
                 del self._jobs[old_id]
                 self._started.discard(old_id)
+                self._progress.pop(old_id, None)
         return job_id
 
     def _run(self, job_id: str, fn: Callable[..., Any], args: tuple[Any, ...]) -> Any:
         with self._lock:
             self._started.add(job_id)
         try:
-            return fn(self.context, *args)
+            return fn(replace(self.context, job_id=job_id, progress=self._report), *args)
         except BaseException:
             log.exception("job %s (%s.%s) failed", job_id, fn.__module__, fn.__qualname__)
             raise
+
+    def _report(self, job_id: str, done: int, total: int) -> None:
+        with self._lock:
+            self._progress[job_id] = (done, total)
 
     def status(self, job_id: str) -> JobStatus | None:
         with self._lock:
             future = self._jobs.get(job_id)
             started = job_id in self._started
+            done, total = self._progress.get(job_id, (0, 0))
         if future is None:
             return None
         if not future.done():
-            return JobStatus(job_id, "started" if started else "queued")
+            return JobStatus(job_id, "started" if started else "queued", done=done, total=total)
         error = future.exception()
         if error is not None:
-            return JobStatus(job_id, "failed", f"{type(error).__name__}: {error}")
-        return JobStatus(job_id, "finished")
+            return JobStatus(job_id, "failed", f"{type(error).__name__}: {error}", done, total)
+        return JobStatus(job_id, "finished", done=done, total=total)
 
     def wait(self, job_id: str, timeout: float | None = None) -> JobStatus | None:
         """Block until the job ends (tests and the CLI); returns its final status."""

@@ -72,6 +72,7 @@ class Project(SQLModel, table=True):
     is_published: bool = False
     is_draft: bool = False
     model_version: str = ""
+    evaluate_predictions_automatically: bool = False
     control_weights: dict | None = json_column()
     pinned_at: datetime | None = None
     created_by_id: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")
@@ -136,7 +137,11 @@ class Annotation(SQLModel, table=True):
 
 
 class Prediction(SQLModel, table=True):
-    __table_args__ = (Index("ix_prediction_project_id", "project_id", "id"),)
+    __table_args__ = (
+        Index("ix_prediction_project_id", "project_id", "id"),
+        # uncertainty sampling: a task's lowest score among its predictions of one model version
+        Index("ix_prediction_task_version_score", "task_id", "model_version", "score"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     task_id: int = Field(foreign_key="task.id", index=True, ondelete="CASCADE")
@@ -193,3 +198,32 @@ class ExportSnapshot(SQLModel, table=True):
     annotation_filter_options: dict | None = json_column()
     serialization_options: dict | None = json_column()
     error: str | None = None
+
+
+class MLBackend(SQLModel, table=True):
+    """A model attached to a project (Label Studio's MLBackend). ``backend`` names the
+    MLBackendSpec that builds it; ``settings`` are that spec's settings (for ``remote``, the
+    Label Studio fields below are its settings). ``state``: CO connected, DI disconnected,
+    ER error, TR training, PR predicting."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    project_id: int = Field(foreign_key="project.id", index=True, ondelete="CASCADE")
+    backend: str = Field(default="remote", max_length=100)
+    settings: dict | None = json_column()
+    title: str = Field(default="default", max_length=500)
+    description: str = ""
+    url: str = ""
+    is_interactive: bool = False
+    auth_method: str = Field(default="NONE", max_length=10)
+    basic_auth_user: str | None = Field(default=None, max_length=255)
+    basic_auth_pass: str | None = Field(default=None, max_length=255)
+    extra_params: dict | None = json_column()
+    timeout: float = 100.0
+    auto_update: bool = True
+    model_version: str = Field(default="", max_length=255)
+    state: str = Field(default="DI", max_length=2)
+    error_message: str | None = None
+    annotations_at_last_train: int = 0
+    created_by_id: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)

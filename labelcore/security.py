@@ -50,9 +50,12 @@ def hash_key(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
-def make_jwt(secret: str, user_id: int, token_type: str, ttl_seconds: int, jti: str | None = None) -> str:
+def make_jwt(secret: str, user_id: int, token_type: str, ttl_seconds: int, jti: str | None = None,
+             extra: dict | None = None) -> str:
+    """A signed token; ``extra`` claims (plain JSON values) are carried alongside the standard ones."""
     now = int(time.time())
     claims = {
+        **(extra or {}),
         "token_type": token_type,
         "exp": now + ttl_seconds,
         "iat": now,

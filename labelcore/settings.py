@@ -31,6 +31,15 @@ class Settings(BaseSettings):
     local_files_root: Path | None = Field(
         default=None, description="Folder whose files may be served and used as local storage (unset: none).")
     sqlite_busy_timeout_ms: int = 30_000
+    hostname: str | None = Field(
+        default=None, description="labelcore's public base URL, given to ML backends to fetch media and tasks "
+                                  "(unset: http://{host}:{port}).")
+    ml_token_days: int = Field(default=30, description="Lifetime of the read-only tokens given to ML backends.")
+
+    @property
+    def public_url(self) -> str:
+        """The base URL other servers (ML backends) reach labelcore at, without a trailing slash."""
+        return (self.hostname or f"http://{self.host}:{self.port}").rstrip("/")
 
     @cached_property
     def resolved_data_dir(self) -> Path:

@@ -105,10 +105,10 @@ def test_a_sampling_no_plugin_provides_falls_back_to_sequential(engine, registry
     assert assign(engine, registry, project_id, user).task_id == task_ids[0]
 
 
-def test_uncertainty_sampling_falls_back_to_random_until_a_plugin_provides_it(engine, registry):
+def test_uncertainty_sampling_is_a_builtin_sampler(engine, registry):
     project = Project(id=1, sampling="Uncertainty sampling")
 
-    assert sampler_for(registry, project).id == "Uniform sampling"
+    assert sampler_for(registry, project).id == "Uncertainty sampling"
 
 
 def test_release_lock_drops_only_that_annotators_lock(engine, registry):

@@ -11,3 +11,6 @@ ROUTERS += [imports.router]
 from labelcore.api import media  # noqa: E402
 
 ROUTERS += [media.router]
+from labelcore.api import dm_actions, jobs, ml  # noqa: E402
+
+ROUTERS += [ml.router, dm_actions.router, jobs.router]

@@ -56,7 +56,8 @@ def db_write(engine: Engine = Depends(get_engine)) -> Iterator[Session]:
 
 @dataclass(frozen=True)
 class Caller:
-    """Who is calling and how they authenticated (``token``, ``bearer`` or ``session``)."""
+    """Who is calling and how they authenticated (``token``, ``bearer``, ``session``, or ``ml``: the
+    read-only token an ML backend's model was given at setup)."""
 
     user: User
     via: str
@@ -96,6 +97,12 @@ def authenticate(request: Request) -> Caller | None:
     credential = credential.strip()
     if header:
         scheme = scheme.lower()
+        if scheme == "token" and credential and looks_like_jwt(credential):
+            from labelcore.services.ml_backends import read_ml_token
+
+            claims = read_ml_token(engine, settings.signing_key, credential)
+            user = _user_by_id(engine, claims["user_id"]) if claims else None
+            return Caller(user, "ml") if user else None
         if scheme == "token" and credential:
             user = _user_for_key(engine, credential, "legacy")
             return Caller(user, "token") if user else None
@@ -121,6 +128,8 @@ def current_caller(request: Request) -> Caller:
         if request.headers.get("authorization") or request.cookies.get(SESSION_COOKIE):
             raise _unauthorized("Invalid token.")
         raise _unauthorized("Authentication credentials were not provided.")
+    if caller.via == "ml" and request.method not in ("GET", "HEAD", "OPTIONS"):
+        raise HTTPException(status_code=403, detail="ML backend tokens can only read (GET).")
     if caller.via == "session" and request.method not in ("GET", "HEAD", "OPTIONS"):
         expected = request.cookies.get(CSRF_COOKIE)
         if not expected or request.headers.get("x-csrftoken") != expected:

@@ -50,6 +50,7 @@ class ProjectBody(BaseModel):
     is_published: bool | None = None
     is_draft: bool | None = None
     model_version: str | None = None
+    evaluate_predictions_automatically: bool | None = None
     control_weights: dict[str, Any] | None = None
     pinned_at: datetime | None = None
 

@@ -15,7 +15,7 @@ from typing import Any
 from sqlmodel import Session
 
 from labelcore.jsonio import dumps, loads
-from labelcore.models import Annotation, Draft, Prediction, Project, Task, User
+from labelcore.models import Annotation, Draft, MLBackend, Prediction, Project, Task, User
 from labelcore.services.project_admin import ground_truth_numbers
 
 # Label Studio cuts the DM's *_results summary columns at this many characters
@@ -202,7 +202,8 @@ PROJECT_FIELDS = (
     "id", "title", "description", "label_config", "parsed_label_config", "expert_instruction", "show_instruction",
     "show_skip_button", "enable_empty_annotation", "show_annotation_history", "show_collab_predictions",
     "reveal_preannotations_interactively", "maximum_annotations", "min_annotations_to_start_training", "sampling",
-    "skip_queue", "color", "is_published", "is_draft", "model_version", "control_weights", "pinned_at",
+    "skip_queue", "color", "is_published", "is_draft", "model_version", "evaluate_predictions_automatically",
+    "control_weights", "pinned_at",
     "created_at", "updated_at", "task_number", "total_annotations_number", "skipped_annotations_number",
     "total_predictions_number", "num_tasks_with_annotations", "finished_task_number",
 )
@@ -219,7 +220,6 @@ def project_json(row: Project, created_by: dict[str, Any] | None = None,
         "created_by": created_by,
         "organization": 1,
         "overlap_cohort_percentage": 100,
-        "evaluate_predictions_automatically": False,
         "start_training_on_annotation_update": False,
         "show_ground_truth_first": False,
         "show_overlap_first": False,
@@ -245,3 +245,32 @@ def webhook_payload(action: str, **parts: Any) -> dict[str, Any]:
     """Label Studio's webhook body for ``action`` (``{"action": ..., "project": ..., ...}``), made
     JSON-safe (datetimes as ISO strings) for ``on_event`` listeners."""
     return loads(dumps({"action": action, **parts}))
+
+
+def ml_backend_json(row: MLBackend, spec: Any | None) -> dict[str, Any]:
+    """An ML backend as Label Studio's MLBackendSerializer writes it, plus labelcore's ``backend`` and
+    ``settings`` (without secrets; the basic-auth password only as ``basic_auth_pass_is_set``)."""
+    from labelcore.services.ml_backends import READABLE_STATES, public_settings
+
+    return {
+        "id": row.id,
+        "project": row.project_id,
+        "backend": row.backend,
+        "settings": public_settings(spec, row),
+        "state": row.state,
+        "readable_state": READABLE_STATES.get(row.state, row.state),
+        "is_interactive": row.is_interactive,
+        "url": row.url,
+        "error_message": row.error_message,
+        "title": row.title,
+        "description": row.description,
+        "auth_method": row.auth_method,
+        "basic_auth_user": row.basic_auth_user,
+        "basic_auth_pass_is_set": bool(row.basic_auth_pass),
+        "extra_params": row.extra_params or {},
+        "model_version": row.model_version,
+        "timeout": row.timeout,
+        "auto_update": row.auto_update,
+        "created_at": row.created_at,
+        "updated_at": row.updated_at,
+    }

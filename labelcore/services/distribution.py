@@ -64,7 +64,6 @@ from labelcore.specs import SamplerSpec
 log = logging.getLogger(__name__)
 
 DEFAULT_SAMPLER = "Sequential sampling"
-_FALLBACKS = {"Uncertainty sampling": "Uniform sampling"}
 _warned: set[tuple[int, str]] = set()
 
 REQUEUE_FOR_ME = "REQUEUE_FOR_ME"
@@ -117,13 +116,12 @@ def utcnow() -> datetime:
 
 
 def sampler_for(registry: Registry, project: Project) -> SamplerSpec:
-    """The project's sampler. A ``sampling`` no installed plugin provides does not fail /next:
-    "Uncertainty sampling" falls back to random order, as Label Studio's does while there are no
-    predictions to rank, and any other (say, of a plugin since uninstalled) to sequential order."""
+    """The project's sampler. A ``sampling`` no installed plugin provides (say, of a plugin since
+    uninstalled) does not fail /next: it falls back to sequential order."""
     samplers = registry.samplers
     spec = samplers.get(project.sampling)
     if spec is None:
-        spec = samplers.get(_FALLBACKS.get(project.sampling, DEFAULT_SAMPLER)) or samplers[DEFAULT_SAMPLER]
+        spec = samplers[DEFAULT_SAMPLER]
         if (project.id, project.sampling) not in _warned:
             _warned.add((project.id, project.sampling))
             log.warning("project %s: no sampler %r is installed; /next uses %r", project.id, project.sampling, spec.id)

@@ -42,6 +42,7 @@ SETTINGS: dict[str, bool] = {
     "reveal_preannotations_interactively": False, "maximum_annotations": False,
     "min_annotations_to_start_training": False, "sampling": False, "skip_queue": False, "color": False,
     "is_published": False, "is_draft": False, "model_version": False, "control_weights": True, "pinned_at": True,
+    "evaluate_predictions_automatically": False,
 }
 
 _REPEATER_VARIABLE = re.compile(r"\{\{\w+\}\}")

@@ -142,15 +142,15 @@ class Workspace:
     def postpone(self, who: Annotator, task_id: int) -> None:
         self.draft(who, task_id, postponed=True)
 
-    def predict(self, task_id: int, model_version: str = "") -> None:
-        body = {"task": task_id, "result": RESULT, "score": 0.5, "model_version": model_version}
+    def predict(self, task_id: int, model_version: str = "", score: float = 0.5) -> None:
+        body = {"task": task_id, "result": RESULT, "score": score, "model_version": model_version}
         if self.has_route(r"/api/predictions"):
             response = self.admin.post("/api/predictions/", json=body)
             assert response.status_code == 201, response.text
             return
         with write_session(self.engine) as session:
             task = session.get(Task, task_id)
-            session.add(Prediction(task_id=task_id, project_id=task.project_id, result=RESULT, score=0.5,
+            session.add(Prediction(task_id=task_id, project_id=task.project_id, result=RESULT, score=score,
                                    model_version=model_version))
             session.flush()
             counters.recount_tasks(session, task.project_id, [task_id])
@@ -309,13 +309,25 @@ def test_uniform_sampling_names_its_queue(ws):
     assert ws.annotator().next(project_id).json()["queue"] == "Uniform random queue"
 
 
-def test_uncertainty_sampling_without_a_plugin_falls_back_to_random_order(ws):
-    project_id, task_ids = ws.project(tasks=40, sampling="Uncertainty sampling")
+def test_uncertainty_sampling_serves_the_least_confident_prediction_first(ws):
+    project_id, [high, low, unscored, middle, tied] = ws.project(tasks=5, sampling="Uncertainty sampling",
+                                                                  model_version="v1")
+    for task_id, score in ((high, 0.9), (low, 0.2), (middle, 0.5), (tied, 0.5)):
+        ws.predict(task_id, "v1", score)
+    ws.predict(unscored, "v0", 0.01)  # another model version does not count
+    ws.predict(high, "v0", 0.0)
 
     served = ws.drain(ws.annotator(), project_id)
 
-    assert sorted(served) == task_ids
-    assert served != task_ids
+    assert served == [low, middle, tied, high, unscored]
+
+
+def test_uncertainty_sampling_without_predictions_serves_tasks_in_id_order(ws):
+    project_id, task_ids = ws.project(tasks=5, sampling="Uncertainty sampling")
+    alice = ws.annotator()
+
+    assert alice.next(project_id).json()["queue"] == "Active learning or random queue"
+    assert ws.drain(alice, project_id) == task_ids
 
 
 # --------------------------------------------------------------------------- skips
