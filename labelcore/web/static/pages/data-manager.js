@@ -382,7 +382,7 @@ const actions = setupTaskActions({
   projectId: project.id,
   selection: () => selected,
   total: () => current?.total || 0,
-  filtered: () => state.filters.length > 0,
+  filters: () => ({ conjunction: "and", items: state.filters }),
   onDone: (actionId) => { if (actionId === "delete_tasks") selected.clear(); load(); },
 });
 $("delete-selected").addEventListener("click", () => actions.run("delete_tasks"));

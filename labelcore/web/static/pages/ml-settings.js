@@ -23,6 +23,7 @@ const BUSY_STATES = new Set(["TR", "PR"]);
 let kinds = [];         // GET /api/ml/backends
 let backends = [];      // GET /api/ml/?project=ID
 let editing = null;     // the backend the dialog edits, or null when adding
+let shownSettings = {}; // the plugin settings the form was filled with
 let polling = null;
 
 const kindOf = (id) => kinds.find((kind) => kind.id === id);
@@ -88,7 +89,7 @@ function renderList() {
 
 async function loadBackends() {
   try {
-    backends = await api("GET", `/api/ml/?project=${project.id}`);
+    backends = await api("GET", `/api/ml?project=${project.id}`);
     showError($("ml-error"), null);
   } catch (error) {
     showError($("ml-error"), error);
@@ -109,13 +110,9 @@ function showResult(box, kind, ...content) {
 }
 
 function describeTest(answer) {
-  // a model answers with predictions; their result items are what a labeler would see
-  const predictions = Array.isArray(answer) ? answer
-    : answer?.predictions || answer?.results || answer?.response?.results || answer?.response?.predictions || [];
-  const items = Array.isArray(predictions)
-    ? predictions.reduce((sum, p) => sum + (Array.isArray(p?.result) ? p.result.length : 0), 0) : 0;
-  const count = Array.isArray(predictions) ? predictions.length : 0;
-  return `The model answered: ${count} prediction${count === 1 ? "" : "s"} with ${items} region${items === 1 ? "" : "s"}.`;
+  const items = Array.isArray(answer?.prediction?.result) ? answer.prediction.result.length : 0;
+  const score = typeof answer?.prediction?.score === "number" ? `, score ${answer.prediction.score.toFixed(2)}` : "";
+  return `The model answered on the first task: ${items} region${items === 1 ? "" : "s"}${score}.`;
 }
 
 async function testBackend(backend, box) {
@@ -226,6 +223,7 @@ function renderKind(values = {}) {
     : [kind?.can_train ? "Can train on your annotations." : "Predicts only.",
       kind?.interactive ? "Answers interactively while you label." : ""].join(" ").trim();
   const fields = remote ? [] : schemaFields(kind?.settings_schema, values);
+  try { shownSettings = remote ? {} : readSchemaFields(fields, kind?.settings_schema); } catch { shownSettings = {}; }
   replace($("ml-settings-body"), fields);
   $("ml-settings-fields").hidden = !fields.length;
 }
@@ -264,7 +262,10 @@ function formValues() {
     });
     if ($("ml-auth-pass").value) values.basic_auth_pass = $("ml-auth-pass").value;
   } else {
-    values.settings = readSchemaFields($("ml-settings-body"), kindOf(id)?.settings_schema);
+    // only what the user changed: defaults stay the plugin's, stored settings stay as they are
+    const current = readSchemaFields($("ml-settings-body"), kindOf(id)?.settings_schema);
+    values.settings = Object.fromEntries(Object.entries(current)
+      .filter(([name, value]) => JSON.stringify(value) !== JSON.stringify(shownSettings[name])));
     if (!values.title) values.title = kindTitle(id);
   }
   if (!values.title) delete values.title;
@@ -286,7 +287,7 @@ form.addEventListener("submit", async (event) => {
       delete values.project; delete values.backend;
       await api("PATCH", `/api/ml/${editing.id}`, values);
     } else {
-      await api("POST", "/api/ml/", values);
+      await api("POST", "/api/ml", values);
     }
     $("ml-dialog").close();
     toast(editing ? "Model saved" : "Model connected", "success");

@@ -68,12 +68,14 @@ export function schemaFields(schema, values = {}) {
   });
 }
 
-/** The settings the fields hold, for the API; throws an Error naming a field whose value is not valid. */
-export function readSchemaFields(container, schema) {
+/** The settings `fields` (an element holding them, or the list schemaFields made) hold, for the
+ * API; throws an Error naming a field whose value is not valid. */
+export function readSchemaFields(fields, schema) {
   const props = Object.fromEntries(properties(schema));
   const required = new Set(schema?.required || []);
   const values = {};
-  for (const input of container.querySelectorAll("[data-setting]")) {
+  const inputs = (container) => (container.matches?.("[data-setting]") ? [container] : [...container.querySelectorAll("[data-setting]")]);
+  for (const input of [].concat(fields instanceof Element ? [fields] : fields).flatMap(inputs)) {
     const name = input.dataset.setting;
     const prop = props[name] || {};
     const title = prop.title || name;

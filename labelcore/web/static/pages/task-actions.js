@@ -6,7 +6,7 @@ import { api, el, formatNumber, openDialog, replace, showError, toast } from "./
 
 // the actions the menu offers, in order, when the server lists them (GET /api/dm/actions)
 const KNOWN = {
-  retrieve_tasks_predictions: { title: "Retrieve predictions", running: "Retrieving predictions" },
+  retrieve_tasks_predictions: { title: "Retrieve predictions", running: "Retrieving predictions", confirm: null },
   predictions_to_annotations: { title: "Accept predictions as annotations", running: "Creating annotations",
     confirm: "Create an annotation from the prediction of each task, as yours?" },
   delete_tasks_annotations: { title: "Delete annotations", danger: true, running: "Deleting annotations",
@@ -25,9 +25,10 @@ const plural = (count, word) => `${formatNumber(count)} ${word}${count === 1 ? "
 /**
  * Wire the Actions menu and the action dialog.
  * @param {object} options projectId; selection() -> Set of selected task ids; total() -> tasks in
- *   the view; filtered() -> whether filters narrow the view; onDone(actionId) after an action ran.
+ *   the view; filters() -> the view's filters (with no selection, an action applies to all tasks
+ *   they let through); onDone(actionId) after an action ran.
  */
-export function setupTaskActions({ projectId, selection, total, filtered, onDone }) {
+export function setupTaskActions({ projectId, selection, total, filters, onDone }) {
   const button = $("actions-button");
   const menu = $("actions-menu");
   const dialog = $("action-dialog");
@@ -38,21 +39,23 @@ export function setupTaskActions({ projectId, selection, total, filtered, onDone
   api("GET", `/api/dm/actions?project=${projectId}`).then((listed) => {
     if (!Array.isArray(listed)) return;
     actions = listed.filter((action) => action.id !== "delete_tasks" && !action.hidden)
-      .map((action) => ({ ...action, ...(KNOWN[action.id] || {}),
-        confirm: KNOWN[action.id]?.confirm || action.dialog?.text || null }));
+      .map((action) => {
+        const known = KNOWN[action.id] || {};
+        return { ...action, ...known, confirm: "confirm" in known ? known.confirm : action.dialog?.text || null };
+      });
     renderMenu();
   }).catch(() => { /* the built-in list stays */ });
 
   function scope() {
     const ids = [...selection()];
-    if (ids.length) return { items: { all: false, included: ids }, count: ids.length };
-    if (filtered()) return null; // "all" would reach tasks the filters hide
-    return { items: { all: true, excluded: [] }, count: total() };
+    if (ids.length) return { body: { selectedItems: { all: false, included: ids } }, count: ids.length };
+    return { body: { selectedItems: { all: true, excluded: [] }, filters: filters() }, count: total() };
   }
 
   function renderMenu() {
     const selected = selection().size;
-    const target = selected ? `${plural(selected, "selected task")}` : `all ${plural(total(), "task")}`;
+    const target = selected ? plural(selected, "selected task")
+      : `${filters().items.length ? "the" : "all"} ${plural(total(), "task")}${filters().items.length ? " the filters show" : ""}`;
     replace(menu, el("div", { class: "small muted", style: "padding: 4px 10px" }, `On ${target}`),
       actions.map((action) => el("button", {
         type: "button", role: "menuitem", class: action.danger ? "danger" : null, "data-action": action.id,
@@ -118,10 +121,6 @@ export function setupTaskActions({ projectId, selection, total, filtered, onDone
   async function start(action) {
     if (running) return;
     const target = scope();
-    if (!target) {
-      toast("Select the tasks to act on: with filters on, actions apply to selected tasks only.", "error", 6000);
-      return;
-    }
     if (!target.count) { toast("There are no tasks to act on.", "error"); return; }
     if (!(await confirmAction(action, target.count))) return;
     running = true;
@@ -130,7 +129,7 @@ export function setupTaskActions({ projectId, selection, total, filtered, onDone
     dialog.dataset.state = "running";
     try {
       const params = new URLSearchParams({ id: action.id, project: projectId });
-      const answer = await api("POST", `/api/dm/actions?${params}`, { selectedItems: target.items });
+      const answer = await api("POST", `/api/dm/actions?${params}`, target.body);
       let message = answer?.detail || `${action.title}: ${plural(answer?.processed_items ?? target.count, "task")}`;
       if (answer?.job) {
         const job = await follow(answer.job, action);
