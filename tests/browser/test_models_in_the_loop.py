@@ -139,7 +139,7 @@ def test_yolo_prelabels_imported_images_a_correction_is_saved_and_uncertainty_pi
     # open the task with the most boxes; the boxes are editable regions from the prediction
     target = max(tasks, key=lambda task: (len(task["predictions"][0]["result"]), -task["id"]))
     predicted = target["predictions"][0]["result"]
-    page.locator(f'#tasks-table tr[data-task-id="{target['id']}"] td.id-col').click()
+    page.locator(f'#tasks-table tr[data-task-id="{target["id"]}"] td.id-col').click()
     expect(page).to_have_url(re.compile(rf"/projects/{project['id']}/label\?task={target['id']}$"))
     expect(page.locator("#labeling-mount")).to_have_attribute("data-state", "ready")
     expect(page.locator(".lc-region.lc-origin-prediction")).to_have_count(len(predicted))
@@ -250,14 +250,14 @@ def test_an_ml_server_that_cannot_be_reached_is_refused_with_its_reason_shown(si
     dialog.get_by_label("Kind").select_option(label="Label Studio ML backend (URL)")
     expect(dialog.locator("#ml-settings-fields")).to_be_hidden()
     url = f"http://127.0.0.1:{free_port()}"  # nothing listens there
-    dialog.get_by_label("URL").fill(url)
+    dialog.get_by_role("textbox", name="URL").fill(url)
     dialog.get_by_role("button", name="Connect").click()
 
     error = dialog.locator("#ml-form-error")
     expect(error).to_be_visible()
     expect(error).to_contain_text(url)
     expect(dialog).to_be_visible()  # the form stays open with what was typed
-    expect(dialog.get_by_label("URL")).to_have_value(url)
+    expect(dialog.get_by_role("textbox", name="URL")).to_have_value(url)
     shot(page, "ml-settings-unreachable")
     assert api.get("/api/ml/", params={"project": project["id"]}).json() == []
     assert page.js_errors == []

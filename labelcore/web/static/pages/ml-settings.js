@@ -41,7 +41,7 @@ function stateBadge(backend) {
 }
 
 function canTrain(backend) {
-  return backend.backend === REMOTE ? true : Boolean(kindOf(backend.backend)?.can_train);
+  return Boolean(kindOf(backend.backend)?.can_train);
 }
 
 function backendItem(backend) {
@@ -234,7 +234,8 @@ function openForm(backend) {
   $("ml-form-status").textContent = "";
   $("ml-dialog-title").textContent = backend ? `Edit “${backend.title || `Model #${backend.id}`}”` : "Add model";
   $("ml-submit").textContent = backend ? "Save" : "Connect";
-  const options = [REMOTE, ...kinds.map((kind) => kind.id).filter((id) => id !== REMOTE)];
+  // installed kinds only; a Label Studio ML server (remote) first
+  const options = kinds.map((kind) => kind.id).sort((a, b) => (b === REMOTE) - (a === REMOTE));
   replace($("ml-kind"), options.map((id) => el("option", { value: id }, id === REMOTE ? "Label Studio ML backend (URL)" : kindTitle(id))));
   $("ml-kind").value = backend?.backend || (kinds.find((kind) => kind.id !== REMOTE)?.id ?? REMOTE);
   $("ml-kind").disabled = Boolean(backend);
