@@ -34,6 +34,7 @@ DEFAULT_PLUGINS = (
     "labelcore.builtin.samplers",
     "labelcore.builtin.export_json",
     "labelcore.builtin.export_csv",
+    "labelcore.builtin.ml_remote",
     "labelcore.builtin.config_templates",
     "labelcore.builtin.error_pages",
 )
