@@ -27,6 +27,16 @@ let shownSettings = {}; // the plugin settings the form was filled with
 let polling = null;
 
 const kindOf = (id) => kinds.find((kind) => kind.id === id);
+// a Label Studio ML server's fields of its own in the form; its other settings come from its schema
+const REMOTE_FIELDS = ["url", "auth_method", "basic_auth_user", "basic_auth_pass", "extra_params", "timeout"];
+
+/** The settings schema the form shows for a kind. */
+function formSchema(id) {
+  const schema = kindOf(id)?.settings_schema;
+  if (id !== REMOTE || !schema?.properties) return schema;
+  const properties = Object.fromEntries(Object.entries(schema.properties).filter(([name]) => !REMOTE_FIELDS.includes(name)));
+  return { ...schema, properties, required: (schema.required || []).filter((name) => name in properties) };
+}
 
 function kindTitle(id) {
   if (id === REMOTE) return "Label Studio ML backend";
@@ -222,8 +232,8 @@ function renderKind(values = {}) {
     ? "A server speaking Label Studio's ML backend protocol (for example one started with labelcore ml serve)."
     : [kind?.can_train ? "Can train on your annotations." : "Predicts only.",
       kind?.interactive ? "Answers interactively while you label." : ""].join(" ").trim();
-  const fields = remote ? [] : schemaFields(kind?.settings_schema, values);
-  try { shownSettings = remote ? {} : readSchemaFields(fields, kind?.settings_schema); } catch { shownSettings = {}; }
+  const fields = schemaFields(formSchema(id), values);
+  try { shownSettings = readSchemaFields(fields, formSchema(id)); } catch { shownSettings = {}; }
   replace($("ml-settings-body"), fields);
   $("ml-settings-fields").hidden = !fields.length;
 }
@@ -262,13 +272,13 @@ function formValues() {
       auth_method: $("ml-auth-user").value.trim() ? "BASIC_AUTH" : "NONE",
     });
     if ($("ml-auth-pass").value) values.basic_auth_pass = $("ml-auth-pass").value;
-  } else {
-    // only what the user changed: defaults stay the plugin's, stored settings stay as they are
-    const current = readSchemaFields($("ml-settings-body"), kindOf(id)?.settings_schema);
-    values.settings = Object.fromEntries(Object.entries(current)
-      .filter(([name, value]) => JSON.stringify(value) !== JSON.stringify(shownSettings[name])));
-    if (!values.title) values.title = kindTitle(id);
+  } else if (!values.title) {
+    values.title = kindTitle(id);
   }
+  // only what the user changed: defaults stay the plugin's, stored settings stay as they are
+  const current = readSchemaFields($("ml-settings-body"), formSchema(id));
+  const changed = Object.entries(current).filter(([name, value]) => JSON.stringify(value) !== JSON.stringify(shownSettings[name]));
+  if (changed.length) values.settings = Object.fromEntries(changed);
   if (!values.title) delete values.title;
   return values;
 }
