@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pluggy
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import Engine
 from sqlmodel import Session, select
@@ -17,9 +17,11 @@ from labelcore.api.serializers import annotation_json, draft_json, project_paylo
 from labelcore.api.tasks import get_task
 from labelcore.db import write_session
 from labelcore.errors import NotFoundError
+from labelcore.jobs import queue_for_app
 from labelcore.models import Annotation, Draft, Project, Task, User
 from labelcore.registry import Registry
 from labelcore.services import annotations as annotation_service
+from labelcore.services import ml_training
 from labelcore.services.annotations import ForbiddenError
 from labelcore.services.events import emit
 from labelcore.services.projects import get_project
@@ -105,7 +107,7 @@ def list_annotations(task_id: int, session: Session = Depends(db), ordering: str
 
 
 @router.post("/api/tasks/{task_id}/annotations", status_code=201)
-def create_annotation(task_id: int, body: AnnotationBody, was_cancelled: bool | None = None,
+def create_annotation(request: Request, task_id: int, body: AnnotationBody, was_cancelled: bool | None = None,
                       user: User = Depends(current_user), engine: Engine = Depends(get_engine),
                       registry: Registry = Depends(get_registry), pm: pluggy.PluginManager = Depends(get_pm)) -> dict:
     """Submit an annotation (``?was_cancelled=1`` or ``was_cancelled`` in the body: a skip)."""
@@ -126,6 +128,7 @@ def create_annotation(task_id: int, body: AnnotationBody, was_cancelled: bool | 
         payload = _event(pm, session, "ANNOTATION_CREATED", annotation, task, project, author)
     if payload is not None:
         emit(pm, "ANNOTATION_CREATED", payload)
+    _tell_models(request, project.id, "ANNOTATION_CREATED", annotation.id, task.id)
     return annotation_json(annotation, author)
 
 
@@ -136,8 +139,15 @@ def get_annotation_detail(annotation_id: int, session: Session = Depends(db)) ->
     return annotation_json(annotation, author)
 
 
-def _update(annotation_id: int, body: AnnotationBody, user: User, engine: Engine, registry: Registry,
-            pm: pluggy.PluginManager) -> dict:
+def _tell_models(request: Request, project_id: int, event: str, annotation_id: int, task_id: int | None) -> None:
+    """Active learning: the project's models that train automatically hear of the change."""
+    state = request.app.state
+    ml_training.annotation_changed(queue_for_app(request.app), state.engine, state.registry, project_id, event,
+                                   annotation_id, task_id)
+
+
+def _update(request: Request, annotation_id: int, body: AnnotationBody, user: User, engine: Engine,
+            registry: Registry, pm: pluggy.PluginManager) -> dict:
     values = body.model_dump(exclude_unset=True)
     values.pop("draft_id", None)
     with write_session(engine) as session:
@@ -151,18 +161,19 @@ def _update(annotation_id: int, body: AnnotationBody, user: User, engine: Engine
         payload = _event(pm, session, "ANNOTATION_UPDATED", annotation, task, project, author)
     if payload is not None:
         emit(pm, "ANNOTATION_UPDATED", payload)
+    _tell_models(request, project.id, "ANNOTATION_UPDATED", annotation.id, task.id)
     return out
 
 
 @router.api_route("/api/annotations/{annotation_id}", methods=["PATCH", "PUT"])  # PUT: Label Studio accepts both
-def update_annotation(annotation_id: int, body: AnnotationBody, user: User = Depends(current_user),
+def update_annotation(request: Request, annotation_id: int, body: AnnotationBody, user: User = Depends(current_user),
                       engine: Engine = Depends(get_engine), registry: Registry = Depends(get_registry),
                       pm: pluggy.PluginManager = Depends(get_pm)) -> dict:
-    return _update(annotation_id, body, user, engine, registry, pm)
+    return _update(request, annotation_id, body, user, engine, registry, pm)
 
 
 @router.delete("/api/annotations/{annotation_id}", status_code=204)
-def delete_annotation(annotation_id: int, engine: Engine = Depends(get_engine),
+def delete_annotation(request: Request, annotation_id: int, engine: Engine = Depends(get_engine),
                       pm: pluggy.PluginManager = Depends(get_pm)) -> Response:
     with write_session(engine) as session:
         annotation = get_annotation(session, annotation_id)
@@ -175,6 +186,7 @@ def delete_annotation(annotation_id: int, engine: Engine = Depends(get_engine),
                                       project=project_payload(session, project))
     if payload is not None:
         emit(pm, "ANNOTATIONS_DELETED", payload)
+    _tell_models(request, annotation.project_id, "ANNOTATIONS_DELETED", annotation_id, annotation.task_id)
     return Response(status_code=204)
 
 

@@ -131,7 +131,8 @@ def _predictions_to_annotations(request: Request, project: Project, task_ids: li
                  "unique_id": str(uuid.uuid4())}
                 for prediction_id, task_id, result in rows])
             ids = sorted({task_id for _, task_id, _ in rows})
-            session.exec(update(Task).where(Task.id.in_(ids)).values(updated_at=datetime.now(timezone.utc), updated_by_id=user.id)
+            session.exec(update(Task).where(Task.id.in_(ids))
+                         .values(updated_at=datetime.now(timezone.utc), updated_by_id=user.id)
                          .execution_options(synchronize_session=False))
             recount_tasks(session, project.id, ids)
             created += len(rows)

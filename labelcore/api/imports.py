@@ -17,7 +17,8 @@ from labelcore.errors import LabelcoreError
 from labelcore.jsonio import FastJSONResponse, loads
 from labelcore.models import User
 from labelcore.registry import Registry
-from labelcore.services import importing
+from labelcore.jobs import queue_for_app
+from labelcore.services import importing, ml_predicting
 from labelcore.services.importing import ImportOptions, ImportProblems, ImportSource
 
 router = APIRouter(prefix="/api/projects", tags=["import"], dependencies=[Depends(current_caller)])
@@ -72,15 +73,20 @@ async def import_tasks(project_id: int, request: Request, user: User = Depends(c
             sources = await run_in_threadpool(_file_sources, form, registry, request, project_id)
         else:
             sources = [importing.json_body_source(registry, await request.body())]
+        predictors = await run_in_threadpool(ml_predicting.automatic_backends, get_engine(request), project_id)
         result = await run_in_threadpool(
             importing.import_tasks, get_engine(request), project_id, sources, user_id=user.id, registry=registry,
-            pm=get_pm(request), options=options, started=started,
+            pm=get_pm(request), options=options, started=started, want_task_ids=bool(predictors),
         )
     except ImportProblems as exc:
         return _problems_response(exc)
     finally:
         if form is not None:
             await form.close()
+    if predictors and result.new_task_ids:
+        # evaluate_predictions_automatically: the new tasks are predicted in the background
+        queue_for_app(request.app).submit(ml_predicting.run_predictions, predictors, result.new_task_ids,
+                                          ml_predicting.DEFAULT_BATCH)
     return FastJSONResponse(status_code=201, content=result.as_json())
 
 

@@ -3,23 +3,28 @@ ProjectNextTaskAPI), locked for them for ``task_lock_seconds``; 404 when nothing
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, HTTPException
+from fastapi import APIRouter, Depends, HTTPException, Request
 from sqlalchemy import Engine
 
-from labelcore.api.deps import current_user, get_engine, get_registry, get_settings
+from labelcore.api.deps import Caller, current_caller, current_user, get_engine, get_registry, get_settings
 from labelcore.api.serializers import draft_json, task_json
 from labelcore.db import read_session, write_session
-from labelcore.models import Project, User
+from labelcore.jobs import queue_for_app
+from labelcore.models import Project
 from labelcore.registry import Registry
-from labelcore.services import distribution
+from labelcore.services import distribution, ml_predicting
 from labelcore.settings import Settings
 
 router = APIRouter(tags=["next"], dependencies=[Depends(current_user)])
 
 
 @router.get("/api/projects/{project_id}/next")
-def next_task(project_id: int, user: User = Depends(current_user), engine: Engine = Depends(get_engine),
-              registry: Registry = Depends(get_registry), settings: Settings = Depends(get_settings)) -> dict:
+def next_task(request: Request, project_id: int, caller: Caller = Depends(current_caller),
+              engine: Engine = Depends(get_engine), registry: Registry = Depends(get_registry),
+              settings: Settings = Depends(get_settings)) -> dict:
+    if caller.via == "ml":  # /next reserves tasks: not for read-only ML tokens
+        raise HTTPException(status_code=403, detail="ML backend tokens can only read.")
+    user = caller.user
     # the assignment commits before the response is built, so the project is held only for the choice
     with write_session(engine) as session:
         project = session.get(Project, project_id)
@@ -29,6 +34,8 @@ def next_task(project_id: int, user: User = Depends(current_user), engine: Engin
         assignment = distribution.assign_next_task(session, project, user.id, sampler, settings.task_lock_seconds)
     rows = None
     if assignment is not None:
+        # the project's model pre-labels the task now if it has no prediction of the shown version
+        ml_predicting.ensure_prediction(queue_for_app(request.app).context, project, assignment.task_id)
         with read_session(engine) as session:
             rows = distribution.next_task_rows(session, project, assignment.task_id, user.id)
     if rows is None:

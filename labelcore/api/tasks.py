@@ -11,15 +11,17 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from labelcore.api.deps import current_user, db, get_engine, get_pm, get_registry
+from labelcore.api.deps import Caller, current_caller, current_user, db, get_engine, get_pm, get_registry
 from labelcore.api.pagination import MAX_PAGE_SIZE, paginate
 from labelcore.api.projects import listening
 from labelcore.api.serializers import dm_task_json, project_payload, task_json, webhook_payload
 from labelcore.config import ParsedConfig
 from labelcore.db import write_session
 from labelcore.errors import LabelcoreError, NotFoundError
+from labelcore.jobs import queue_for_app
 from labelcore.models import Project, Task, User
 from labelcore.registry import Registry
+from labelcore.services import ml_predicting
 from labelcore.services import tasks as task_service
 from labelcore.services.events import emit
 from labelcore.services.projects import get_project, parsed_config
@@ -117,9 +119,18 @@ def create_task(body: TaskCreateBody, engine: Engine = Depends(get_engine), regi
 
 
 @router.get("/api/tasks/{task_id}")
-def get_task_detail(task_id: int, session: Session = Depends(db), user: User = Depends(current_user)) -> dict:
-    """A task with its annotations (authors nested), predictions and the caller's drafts."""
+def get_task_detail(request: Request, task_id: int, session: Session = Depends(db),
+                    caller: Caller = Depends(current_caller)) -> dict:
+    """A task with its annotations (authors nested), predictions and the caller's drafts. As in
+    Label Studio, a task opened while the project shows predictions (``show_collab_predictions``) or
+    evaluates them automatically is first pre-labeled by the project's model if it has no
+    prediction of the version the project shows (never for an ML backend's own reads)."""
+    user = caller.user
     task = get_task(session, task_id)
+    project = session.get(Project, task.project_id)
+    if caller.via != "ml" and (project.evaluate_predictions_automatically or project.show_collab_predictions):
+        ml_predicting.ensure_prediction(queue_for_app(request.app).context, project, task.id)
+        session.commit()  # end the read transaction: the rows below must include a new prediction
     documents = task_service.page_documents(session, [task.id], user.id, full=True)
     return dm_task_json(task, documents.annotations.get(task.id, []), documents.predictions.get(task.id, []),
                         documents.drafts.get(task.id, []), documents.users, full=True)

@@ -59,6 +59,8 @@ class ImportResult:
     could_be_tasks_list: bool
     data_columns: list[str]
     task_ids: list[int] | None = None
+    #: the new tasks' ids when the caller asked for them (``want_task_ids``); not in the response
+    new_task_ids: list[int] | None = None
 
     def as_json(self) -> dict[str, Any]:
         """Label Studio's import response."""
@@ -145,12 +147,14 @@ def import_tasks(
     pm: pluggy.PluginManager | None = None,
     options: ImportOptions | None = None,
     started: float | None = None,
+    want_task_ids: bool = False,
 ) -> ImportResult:
     """Import tasks from the given sources into a project, all or nothing.
 
     :param user_id: who imports; annotations that do not name their annotator are theirs.
     :param options: Label Studio's query parameters (commit, return ids, preannotated fields).
     :param started: ``time.perf_counter()`` when the request began, for the reported duration.
+    :param want_task_ids: return the new tasks' ids in ``new_task_ids`` (to predict them afterwards).
     :raises ImportProblems: some task cannot be imported; lists the problems, nothing is written.
     :raises NotFoundError: no such project.
     """
@@ -176,13 +180,15 @@ def import_tasks(
         if options.commit_to_project:
             with write_session(engine) as session:
                 task_ids = write_tasks(session, project_id, label_config, rows, importer_id,
-                                       want_ids=options.return_task_ids or listening)
+                                       want_ids=options.return_task_ids or listening or want_task_ids)
                 commit_and_analyze(session, {"task": len(rows.tasks), "annotation": len(rows.annotations),
                                              "prediction": len(rows.predictions)})
             result.annotation_count = len(rows.annotations)
             result.prediction_count = len(rows.predictions)
             if options.return_task_ids:
                 result.task_ids = task_ids
+            if want_task_ids:
+                result.new_task_ids = task_ids
         del checked, rows
     result.duration = time.perf_counter() - started
     if task_ids is not None and listening:

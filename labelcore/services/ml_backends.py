@@ -29,12 +29,13 @@ from sqlalchemy import update
 from sqlmodel import Session, select
 
 from labelcore.db import read_session, write_session
-from labelcore.jobs import JobContext
 from labelcore.errors import LabelcoreError, NotFoundError
+from labelcore.jobs import JobContext
 from labelcore.models import MLBackend, Project
 from labelcore.security import make_jwt, read_jwt
 from labelcore.services import outbound
 from labelcore.services.media import open_media
+from labelcore.services.project_admin import DEFAULT_LABEL_CONFIG
 from labelcore.services.projects import parsed_config
 from labelcore.specs import MediaOpener, MLBackendSpec, MLModel
 
@@ -198,7 +199,7 @@ def _cache_key(ctx: JobContext, row: MLBackend, project: Project) -> tuple:
     return (id(ctx.registry), row.id, stamp, hashlib.sha1(project.label_config.encode()).hexdigest())
 
 
-def _call(what: str, row: MLBackend, fn: Callable[[], Any]) -> Any:
+def call_model(what: str, row: MLBackend, fn: Callable[[], Any]) -> Any:
     """Run a model method; any failure becomes an MLBackendError naming the backend and the step."""
     try:
         return fn()
@@ -217,15 +218,15 @@ def build_model(ctx: JobContext, row: MLBackend, project: Project) -> MLModel:
     spec = spec_for(ctx.registry, row.backend)
     host = {"hostname": ctx.settings.public_url, "access_token": ml_token(ctx.settings, row), "project": project.id}
     settings = model_settings(spec, row, host)
-    model = _call("construction", row, lambda: spec.factory(settings))
-    health = _call("health check", row, model.health)
+    model = call_model("construction", row, lambda: spec.factory(settings))
+    health = call_model("health check", row, model.health)
     status = str((health or {}).get("status", "UP")).upper() if isinstance(health, dict) else "UP"
     if status not in ("UP", "OK"):
         raise MLBackendError(f"ML backend {row.title!r} ({row.backend}) is not healthy: {health}")
-    if not project.parsed_label_config:
+    if project.label_config.strip() == DEFAULT_LABEL_CONFIG:
         raise MLBackendError("the project has no labeling config yet: set one before attaching a model")
     config = parsed_config(project.label_config, ctx.registry, ctx.pm)
-    _call("setup", row, lambda: model.setup(config, media_opener(ctx.settings)))
+    call_model("setup", row, lambda: model.setup(config, media_opener(ctx.settings)))
     return model
 
 
@@ -266,8 +267,11 @@ def get_backend(session: Session, backend_id: int) -> MLBackend:
     return row
 
 
-def project_backends(session: Session, project_id: int) -> list[MLBackend]:
-    return list(session.exec(select(MLBackend).where(MLBackend.project_id == project_id).order_by(MLBackend.id)))
+def backend_and_project(engine: Any, backend_id: int) -> tuple[MLBackend, Project]:
+    """A backend row and its project, read in one short session (jobs call this first)."""
+    with read_session(engine) as session:
+        row = get_backend(session, backend_id)
+        return row, session.get(Project, row.project_id)
 
 
 def prelabeling_backend(session: Session, project_id: int) -> MLBackend | None:

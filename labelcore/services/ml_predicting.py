@@ -51,13 +51,6 @@ def batch_size_of(value: Any) -> int:
     return size
 
 
-def _rows(ctx: JobContext, backend_id: int) -> tuple[MLBackend, Project]:
-    with read_session(ctx.engine) as session:
-        row = ml_backends.get_backend(session, backend_id)
-        project = session.get(Project, row.project_id)
-    return row, project
-
-
 def _lacking(version: str):
     """SQL: the task has no prediction of this model version."""
     return ~exists().where(Prediction.task_id == Task.id, Prediction.model_version == version)
@@ -71,7 +64,7 @@ def predict_batch(ctx: JobContext, row: MLBackend, project: Project, model: Any,
     tasks = list(iter_selected(ctx.engine, selection, expand={"predictions"}))
     if not tasks:
         return []
-    answers = ml_backends._call("predict", row, lambda: model.predict(tasks, context))
+    answers = ml_backends.call_model("predict", row, lambda: model.predict(tasks, context))
     if not isinstance(answers, list) or len(answers) != len(tasks):
         got = len(answers) if isinstance(answers, list) else type(answers).__name__
         raise MLBackendError(f"ML backend {row.title!r} returned {got} predictions for {len(tasks)} tasks "
@@ -146,7 +139,7 @@ def predict_tasks(ctx: JobContext, backend_id: int, task_ids: list[int] | None, 
     """Predict the project's tasks (``task_ids``, or all) that lack a prediction of the backend's
     model version, batch by batch. The backend is ``PR`` meanwhile, ``CO`` after, ``ER`` (with the
     message) on a failure, which is raised. Returns how many predictions were stored."""
-    row, project = _rows(ctx, backend_id)
+    row, project = ml_backends.backend_and_project(ctx.engine, backend_id)
     try:
         model = ml_backends.model_for(ctx, row, project)
     except LabelcoreError as exc:
@@ -184,6 +177,17 @@ def run_predictions(context: JobContext, backend_ids: list[int], task_ids: list[
 
         predict_tasks(context, backend_id, task_ids, batch_size, report)
         base += seen[0]
+
+
+def automatic_backends(engine: Any, project_id: int) -> list[int]:
+    """The backends that predict a project's new tasks in the background: its pre-labeling backend
+    when the project has ``evaluate_predictions_automatically`` (none otherwise)."""
+    with read_session(engine) as session:
+        project = session.get(Project, project_id)
+        if project is None or not project.evaluate_predictions_automatically:
+            return []
+        row = ml_backends.prelabeling_backend(session, project_id)
+    return [row.id] if row is not None else []
 
 
 def ensure_prediction(ctx: JobContext, project: Project, task_id: int) -> None:

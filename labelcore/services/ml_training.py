@@ -46,16 +46,14 @@ def project_json(project: Project) -> dict[str, Any]:
 def run_training(context: JobContext, backend_id: int) -> None:
     """Job: fit the backend's model on the project's annotated tasks; ``CO`` with the new model
     version after, ``ER`` with the message on a failure (raised)."""
-    with read_session(context.engine) as session:
-        row = ml_backends.get_backend(session, backend_id)
-        project = session.get(Project, row.project_id)
+    row, project = ml_backends.backend_and_project(context.engine, backend_id)
     try:
         model = ml_backends.model_for(context, row, project)
         fit = getattr(model, "fit", None)
         if fit is None:
             raise LabelcoreError(f"ML backend {row.title!r} ({row.backend}) cannot train")
         tasks = iter_tasks(context.engine, project.id, only_annotated=True, expand=("predictions",))
-        result = ml_backends._call("training", row, lambda: fit("START_TRAINING",
+        result = ml_backends.call_model("training", row, lambda: fit("START_TRAINING",
                                                                 {"project": project_json(project), "tasks": tasks}))
     except LabelcoreError as exc:
         ml_backends.set_state(context.engine, row.id, ml_backends.ERROR, exc.message)
@@ -73,14 +71,13 @@ def run_training(context: JobContext, backend_id: int) -> None:
 
 def forward_event(context: JobContext, backend_id: int, event: str, payload: dict[str, Any]) -> None:
     """Job: hand an annotation event to the model's ``fit`` (Label Studio's webhook to ML servers)."""
-    with read_session(context.engine) as session:
-        row = ml_backends.get_backend(session, backend_id)
-        project = session.get(Project, row.project_id)
+    row, project = ml_backends.backend_and_project(context.engine, backend_id)
     try:
         model = ml_backends.model_for(context, row, project)
         fit = getattr(model, "fit", None)
         if fit is not None:
-            ml_backends._call(f"fit({event})", row, lambda: fit(event, {**payload, "project": project_json(project)}))
+            data = {**payload, "project": project_json(project)}
+            ml_backends.call_model(f"fit({event})", row, lambda: fit(event, data))
     except LabelcoreError as exc:
         ml_backends.set_state(context.engine, row.id, ml_backends.ERROR, exc.message)
         raise
