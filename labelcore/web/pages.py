@@ -21,7 +21,8 @@ from fastapi.responses import RedirectResponse
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from labelcore.api.deps import CSRF_COOKIE, SESSION_COOKIE, authenticate, current_user, start_browser_session
+from labelcore.api.deps import (CSRF_COOKIE, SESSION_COOKIE, Caller, authenticate, current_user,
+                                start_browser_session)
 from labelcore.db import read_session, write_session
 from labelcore.errors import ConfigError, LabelcoreError, NotFoundError
 from labelcore.jsonio import FastJSONResponse, dumps, loads
@@ -386,7 +387,7 @@ def label_page(request: Request, project_id: int, task: int | None = None, tasks
         first = None
         if ids:
             try:
-                first = get_task_detail(ids[0], session, user)
+                first = get_task_detail(request, ids[0], session, Caller(user=user, via="session"))
             except NotFoundError:
                 first = None
             if first is not None and first["project"] != project.id:
