@@ -107,13 +107,17 @@ def test_yolo_prelabels_imported_images_a_correction_is_saved_and_uncertainty_pi
     # attach the bundled model and turn on automatic predictions, all from the settings page
     attach_yolo_from_the_settings(page, project["id"])
     model = page.locator("#model")
+    [backend] = api.get("/api/ml", params={"project": project["id"]}).json()
+    assert (backend["backend"], backend["title"], backend["state"]) == ("yolo", "Shapes YOLO", "CO")
+    version = backend["model_version"]
+    expect(model.locator(".ml-version")).to_have_text(f"Model version: {version}")
     model.get_by_label("Retrieve predictions automatically (on import and when a task is opened)").check()
+    model.get_by_label("Show predictions of model version").select_option(version)
     model.get_by_label("Train after every N annotations").fill("0")
     model.get_by_role("button", name="Save prediction settings").click()
     expect(page.locator("#ml-options-status")).to_have_text("Saved")
-    backend = api.get("/api/ml/", params={"project": project["id"]}).json()
-    assert [(b["backend"], b["title"], b["state"]) for b in backend] == [("yolo", "Shapes YOLO", "CO")]
-    assert api.get(f"/api/projects/{project['id']}").json()["evaluate_predictions_automatically"] is True
+    saved = api.get(f"/api/projects/{project['id']}").json()
+    assert (saved["evaluate_predictions_automatically"], saved["model_version"]) == (True, version)
     shot(page, "ml-settings-model-connected")
 
     # import four synthetic shape images through the import dialog: pre-labels arrive by themselves
@@ -133,7 +137,7 @@ def test_yolo_prelabels_imported_images_a_correction_is_saved_and_uncertainty_pi
 
     tasks = tasks_of(api, project["id"])
     scores = {task["id"]: task["predictions"][0]["score"] for task in tasks}
-    version = tasks[0]["predictions"][0]["model_version"]
+    assert {task["predictions"][0]["model_version"] for task in tasks} == {version}
     assert all(len(task["predictions"][0]["result"]) >= 1 for task in tasks)
 
     # open the task with the most boxes; the boxes are editable regions from the prediction
@@ -261,5 +265,50 @@ def test_an_ml_server_that_cannot_be_reached_is_refused_with_its_reason_shown(si
     expect(dialog).to_be_visible()  # the form stays open with what was typed
     expect(dialog.get_by_role("textbox", name="URL")).to_have_value(url)
     shot(page, "ml-settings-unreachable")
-    assert api.get("/api/ml/", params={"project": project["id"]}).json() == []
+    assert api.get("/api/ml", params={"project": project["id"]}).json() == []
+    assert page.js_errors == []
+
+
+def test_test_edit_and_remove_a_model_from_the_settings(signed_in, api):
+    project = new_project(api, "Manage a model")
+    files = [("file", (item["name"], item["buffer"], "image/png")) for item in shape_images(1)]
+    assert api.post(f"/api/projects/{project['id']}/import", files=files).status_code == 201
+    created = api.post("/api/ml", json={"project": project["id"], "backend": "yolo", "title": "YOLO"})
+    assert created.status_code == 201, created.text
+    page = signed_in
+    page.goto(f"/projects/{project['id']}/settings")
+    item = page.locator(".ml-item")
+    expect(item.locator("[data-ml-state]")).to_have_text("Connected")
+
+    # Test: one prediction of the first task, shown, not stored
+    item.get_by_role("button", name="Test").click()
+    expect(item.locator(".ml-test-result")).to_contain_text(re.compile(r"The model answered on the first task: [1-9]\d* regions?"))
+    assert api.get("/api/predictions", params={"project": project["id"]}).json() == []
+
+    # Edit: the plugin's form shows its settings; only what changed is sent
+    item.get_by_role("button", name="Edit").click()
+    dialog = page.get_by_role("dialog", name="Edit “YOLO”")
+    expect(dialog.get_by_label("Kind")).to_be_disabled()
+    threshold = dialog.get_by_role("spinbutton", name="Score Threshold")
+    expect(threshold).to_have_value("0.25")
+    threshold.fill("0.6")
+    dialog.get_by_role("textbox", name="Label Map").fill('{"circle": "Circle"}')
+    shot(page, "ml-settings-edit")
+    dialog.get_by_role("button", name="Save").click()
+    expect(dialog).to_be_hidden()
+    [backend] = api.get("/api/ml", params={"project": project["id"]}).json()
+    assert backend["settings"] == {"score_threshold": 0.6, "label_map": {"circle": "Circle"}}
+
+    # a value the settings refuse is shown in the form
+    item.get_by_role("button", name="Edit").click()
+    dialog.get_by_role("spinbutton", name="Score Threshold").fill("7")
+    dialog.get_by_role("button", name="Save").click()
+    expect(dialog.locator("#ml-form-error")).to_contain_text("score_threshold")
+    dialog.get_by_role("button", name="Cancel").click()
+
+    # Delete, after a confirmation
+    item.get_by_role("button", name="Delete").click()
+    page.get_by_role("dialog", name="Remove model").get_by_role("button", name="Remove").click()
+    expect(page.locator(".ml-empty")).to_be_visible()
+    assert api.get("/api/ml", params={"project": project["id"]}).json() == []
     assert page.js_errors == []
