@@ -49,8 +49,9 @@ export function schemaFields(schema, values = {}) {
         prop.nullable ? el("option", { value: "" }, "—") : null,
         prop.enum.map((option) => el("option", { value: JSON.stringify(option), selected: option === value }, String(option))));
     } else if (kind === "json") {
-      input = el("textarea", { class: "input code", rows: 4, spellcheck: "false", dataset: data },
-        value === undefined ? "" : JSON.stringify(value, null, 2));
+      input = el("textarea", { class: "input code", rows: 2, spellcheck: "false", dataset: data,
+        placeholder: prop.nullable ? "null (not set)" : null },
+      value === undefined || value === null ? "" : JSON.stringify(value, null, 2));
     } else {
       const numeric = kind === "integer" || kind === "number";
       input = el("input", {
