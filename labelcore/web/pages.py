@@ -41,7 +41,6 @@ PAGE_SIZES = (10, 30, 50, 100)
 MIN_PASSWORD = 8
 #: "Label selected" passes task ids in the URL; more than this and the user labels the whole stream.
 MAX_SELECTED_IN_URL = 1000
-UNCERTAINTY_SAMPLING = "Uncertainty sampling"
 
 
 # --------------------------------------------------------------------------- helpers
@@ -347,22 +346,13 @@ def data_manager_alias(request: Request, project_id: int) -> Response:
     return RedirectResponse(f"/projects/{project_id}{query}", status_code=303)
 
 
-def _sampler_choices(registry) -> list[dict[str, str]]:
-    """The task orders the settings offer: the installed samplers, and always Label Studio's
-    "Uncertainty sampling" (/next orders it randomly until a plugin provides it)."""
-    choices = [{"id": spec.id, "title": spec.title} for spec in registry.samplers.values()]
-    if UNCERTAINTY_SAMPLING not in registry.samplers:
-        choices.append({"id": UNCERTAINTY_SAMPLING, "title": "Uncertainty (active learning)"})
-    return choices
-
-
 @router.get("/projects/{project_id}/settings")
 def settings_page(request: Request, project_id: int, user: User = Depends(page_user)) -> Response:
     with read_session(_engine(request)) as session:
         project = _project_or_404(session, project_id)
     if project is None:
         return error_page(request, 404, "Project not found", f"There is no project {project_id}.")
-    samplers = _sampler_choices(request.app.state.registry)
+    samplers = [{"id": spec.id, "title": spec.title} for spec in request.app.state.registry.samplers.values()]
     return render(request, "settings.html", {
         "project": project, "samplers": samplers,
         "page_data": {"project": _project_json(project), "user": _user_json(user)},
