@@ -253,7 +253,7 @@ function openForm(backend) {
   $("ml-url").value = backend?.url || "";
   $("ml-auth-user").value = backend?.basic_auth_user || "";
   $("ml-auth-pass").value = "";
-  $("ml-auth-pass").placeholder = backend?.basic_auth_user ? "unchanged" : "";
+  $("ml-auth-pass").placeholder = backend?.basic_auth_pass_is_set ? "unchanged" : "";
   $("ml-interactive").checked = Boolean(backend?.is_interactive);
   $("ml-auto-update").checked = backend ? backend.auto_update !== false : true;
   renderKind(backend?.settings || {});
