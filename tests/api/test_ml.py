@@ -35,11 +35,14 @@ def install_entry_point(folder: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def live(server, tmp_path_factory):
-    """A server with the recorder backend, on the same database kind as ``server``."""
+    """A server with the recorder backend, on ``server``'s database (with its admin and token, which
+    a server sets at start: another token would lock the other tests out)."""
     data_dir = tmp_path_factory.mktemp("ml")
     folder = install_entry_point(data_dir / "site")
     path = os.pathsep.join(part for part in (str(folder), str(PLUGINS), os.environ.get("PYTHONPATH")) if part)
-    with LiveServer(data_dir, database_url=server.database_url, env={"PYTHONPATH": path}) as started:
+    started = LiveServer(data_dir, database_url=server.database_url, env={"PYTHONPATH": path})
+    started.password, started.token = server.password, server.token
+    with started:
         yield started
 
 
