@@ -21,7 +21,8 @@ from fastapi.responses import RedirectResponse
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from labelcore.api.deps import CSRF_COOKIE, SESSION_COOKIE, authenticate, current_user, start_browser_session
+from labelcore.api.deps import (CSRF_COOKIE, SESSION_COOKIE, Caller, authenticate, current_user,
+                                start_browser_session)
 from labelcore.db import read_session, write_session
 from labelcore.errors import ConfigError, LabelcoreError, NotFoundError
 from labelcore.jsonio import FastJSONResponse, dumps, loads
@@ -125,7 +126,7 @@ def _project_json(project: Project) -> dict[str, Any]:
     fields = ("id", "title", "description", "label_config", "expert_instruction", "show_instruction",
               "show_skip_button", "maximum_annotations", "sampling", "task_number", "finished_task_number",
               "total_annotations_number", "total_predictions_number", "skipped_annotations_number", "created_at",
-              "model_version")
+              "model_version", "evaluate_predictions_automatically")
     return {field: getattr(project, field) for field in fields}
 
 

@@ -1,12 +1,13 @@
 // The data manager: a project's tasks as a server-paged table (GET /api/tasks with Label Studio's
 // query: filters, ordering), with sorting, filters on every column and data field, selection,
-// deletion, and the labeling, import and export entry points.
+// bulk actions (task-actions.js), and the labeling, import and export entry points.
 //
 // Task data is shown with textContent and <img src> set through the DOM, never as HTML.
 
-import { api, el, formatDate, formatNumber, openDialog, pageData, replace, showError, toast } from "./common.js";
+import { api, el, formatDate, formatNumber, pageData, replace, showError, toast } from "./common.js";
 import { setupExportDialog } from "./export-dialog.js";
 import { setupImportDialog } from "./import-dialog.js";
+import { setupTaskActions } from "./task-actions.js";
 
 const data = pageData();
 const project = data.project;
@@ -55,6 +56,8 @@ function buildColumns() {
     })),
     { id: "total_annotations", title: "Annotations", field: "tasks:total_annotations", type: "number", cls: "num", value: (task) => task.total_annotations },
     { id: "total_predictions", title: "Predictions", field: "tasks:total_predictions", type: "number", cls: "num", value: (task) => task.total_predictions },
+    { id: "predictions_score", title: "Prediction score", field: "tasks:predictions_score", type: "number", cls: "num", value: (task) => task.predictions_score },
+    { id: "predictions_model_versions", title: "Model version", field: "tasks:predictions_model_versions", type: "text", display: "text", fixed: true, value: (task) => task.predictions_model_versions },
     { id: "annotators", title: "Annotators", field: "tasks:annotators", type: "user", sortable: true, value: (task) => task.annotators },
     { id: "created_at", title: "Created", field: "tasks:created_at", type: "date", cls: "nowrap", value: (task) => task.created_at },
   ];
@@ -80,6 +83,7 @@ function cell(column, task) {
       return el("td", {}, el("img", { class: "thumb", src: value, alt: `${column.title} of task ${task.id}`, loading: "lazy", title: value }));
     }
   }
+  if (column.id === "predictions_score") return el("td", { class: column.cls }, value === null || value === undefined ? "" : value.toFixed(2));
   if (column.type === "number") return el("td", { class: column.cls }, formatNumber(value));
   if (column.type === "date") return el("td", { class: column.cls }, formatDate(value));
   if (column.type === "user") {
@@ -117,6 +121,7 @@ function renderHead() {
     el("th", { class: "check-col" }, all),
     columns.map((column) => {
       const order = orderingOf(column);
+      if (column.fixed) return el("th", { class: column.cls }, column.title);
       return el("th", { class: column.cls, "aria-sort": order ? (order === "asc" ? "ascending" : "descending") : null },
         el("button", {
           type: "button", class: "sort-btn", "data-sort": column.id, "aria-label": `Sort by ${column.title}`,
@@ -294,7 +299,7 @@ function openFilterEditor() {
   if (editingFilter) { box.hidden = true; editingFilter = false; return; }
   editingFilter = true;
   const columnSelect = el("select", { class: "select input-sm", name: "column", "aria-label": "Filter column" },
-    columns.map((column) => el("option", { value: column.field }, column.title)));
+    columns.filter((column) => !column.fixed).map((column) => el("option", { value: column.field }, column.title)));
   const operatorSelect = el("select", { class: "select input-sm", name: "operator", "aria-label": "Filter operator" });
   const valueSlot = el("span", {});
   const refreshOperators = () => {
@@ -345,41 +350,21 @@ function labelSelected() {
   window.location.assign(`/projects/${project.id}/label?tasks=${ids.join(",")}`);
 }
 
-function askDelete() {
-  const dialog = $("delete-dialog");
-  const count = selected.size;
-  $("delete-text").textContent = `Delete ${formatNumber(count)} task${count === 1 ? "" : "s"} with ` +
-    `${count === 1 ? "its" : "their"} annotations and predictions? This cannot be undone.`;
-  $("delete-progress").hidden = true;
-  $("confirm-delete").disabled = false;
-  openDialog(dialog);
-}
+// The project's model pre-labels imported tasks in the background: refresh the table until their
+// predictions are counted, or give up after a while (a model error shows in the settings).
+const PRELABEL_POLL_MS = 2000;
+const PRELABEL_WAIT_MS = 180000;
 
-async function deleteSelected() {
-  const ids = [...selected];
-  const bar = $("delete-progress");
-  const fill = bar.querySelector(".progress > div");
-  bar.hidden = false;
-  $("confirm-delete").disabled = true;
-  let done = 0;
-  const failures = [];
-  // one request per task for now; six at a time
-  const queue = ids.slice();
-  async function worker() {
-    while (queue.length) {
-      const id = queue.shift();
-      try { await api("DELETE", `/api/tasks/${id}`); selected.delete(id); } catch (error) {
-        if (error.status === 404) selected.delete(id); else failures.push(`${id}: ${error.message}`);
-      }
-      done += 1;
-      fill.style.width = `${(100 * done) / ids.length}%`;
-    }
+async function followPrelabels(before, count) {
+  const status = $("prelabel-status");
+  const until = Date.now() + PRELABEL_WAIT_MS;
+  status.hidden = false;
+  status.textContent = `Pre-labeling ${formatNumber(count)} task${count === 1 ? "" : "s"}…`;
+  while (Date.now() < until && (current?.total_predictions ?? 0) - before < count) {
+    await new Promise((resolve) => setTimeout(resolve, PRELABEL_POLL_MS));
+    await load();
   }
-  await Promise.all(Array.from({ length: Math.min(6, ids.length) }, worker));
-  $("delete-dialog").close();
-  if (failures.length) toast(`${failures.length} task(s) could not be deleted: ${failures[0]}`, "error", 8000);
-  else toast(`Deleted ${formatNumber(ids.length)} task${ids.length === 1 ? "" : "s"}.`, "success");
-  load();
+  status.hidden = true;
 }
 
 // ------------------------------------------------------------------ wiring
@@ -393,10 +378,26 @@ $("last-page").addEventListener("click", () => goTo(pageCount()));
 $("page-input").addEventListener("change", (event) => goTo(Number(event.target.value) || 1));
 $("add-filter").addEventListener("click", openFilterEditor);
 $("label-selected").addEventListener("click", labelSelected);
-$("delete-selected").addEventListener("click", askDelete);
-$("confirm-delete").addEventListener("click", deleteSelected);
+const actions = setupTaskActions({
+  projectId: project.id,
+  selection: () => selected,
+  total: () => current?.total || 0,
+  filters: () => ({ conjunction: "and", items: state.filters }),
+  onDone: (actionId) => { if (actionId === "delete_tasks") selected.clear(); load(); },
+});
+$("delete-selected").addEventListener("click", () => actions.run("delete_tasks"));
 
-setupImportDialog({ projectId: project.id, button: $("open-import"), onImported: () => { state.page = 1; load(); } });
+setupImportDialog({
+  projectId: project.id, button: $("open-import"),
+  onImported: async (result) => {
+    state.page = 1;
+    const before = current?.total_predictions ?? 0;
+    await load();
+    if (project.evaluate_predictions_automatically && result.task_count && !result.prediction_count) {
+      followPrelabels(before, result.task_count);
+    }
+  },
+});
 setupExportDialog({ projectId: project.id, button: $("open-export") });
 
 if (data.view_error) showError(errorBox, { message: `This view could not be shown (${data.view_error}); showing all tasks.` });
