@@ -35,6 +35,7 @@ from labelcore.models import MLBackend, Project
 from labelcore.security import make_jwt, read_jwt
 from labelcore.services import outbound
 from labelcore.services.media import open_media
+from labelcore.services.ml_protocol import project_uid
 from labelcore.services.project_admin import DEFAULT_LABEL_CONFIG
 from labelcore.services.projects import parsed_config
 from labelcore.specs import MediaOpener, MLBackendSpec, MLModel
@@ -122,10 +123,7 @@ def model_settings(spec: MLBackendSpec, row: MLBackend, host: dict[str, Any]) ->
             value = getattr(row, name)
             if value is not None and value != "":
                 values[name] = value
-    for name, value in host.items():
-        if name in fields:
-            annotation = str(fields[name].annotation)
-            values[name] = str(value) if name == "project" and "int" not in annotation else value
+    values.update({name: value for name, value in host.items() if name in fields})
     try:
         return spec.settings_model.model_validate(values)
     except ValidationError as exc:
@@ -216,7 +214,8 @@ def call_model(what: str, row: MLBackend, fn: Callable[[], Any]) -> Any:
 def build_model(ctx: JobContext, row: MLBackend, project: Project) -> MLModel:
     """A new model for the row: factory(settings), health(), setup(config, media). Not cached."""
     spec = spec_for(ctx.registry, row.backend)
-    host = {"hostname": ctx.settings.public_url, "access_token": ml_token(ctx.settings, row), "project": project.id}
+    host = {"hostname": ctx.settings.public_url, "access_token": ml_token(ctx.settings, row),
+            "project": project_uid(project.id, project.created_at)}
     settings = model_settings(spec, row, host)
     model = call_model("construction", row, lambda: spec.factory(settings))
     health = call_model("health check", row, model.health)
