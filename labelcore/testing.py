@@ -126,6 +126,33 @@ class LiveServer:
     def headers(self) -> dict[str, str]:
         return {"Authorization": f"Token {self.token}"}
 
+    def client(self, timeout: float = 60) -> Any:
+        """An httpx client authenticated with the admin's API token (close it, or use ``with``)."""
+        import httpx
+
+        return httpx.Client(base_url=self.url, headers=self.headers, timeout=timeout)
+
+    def sdk(self) -> Any:
+        """The official label-studio-sdk client, pointed at this server with the admin's token."""
+        from label_studio_sdk import LabelStudio
+
+        return LabelStudio(base_url=self.url, api_key=self.token)
+
+
+def eventually(check: Any, what: str, seconds: float = 60.0, interval: float = 0.1) -> Any:
+    """Poll ``check()`` until it returns something truthy (a background job's outcome) and return
+    it; fail the test naming ``what`` after ``seconds``."""
+    import time
+
+    import pytest
+
+    deadline = time.monotonic() + seconds
+    while not (value := check()):
+        if time.monotonic() > deadline:
+            pytest.fail(f"gave up waiting for {what} after {seconds:g} s")
+        time.sleep(interval)
+    return value
+
 
 def free_port() -> int:
     import socket

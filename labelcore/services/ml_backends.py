@@ -9,7 +9,8 @@ thread-safe, as a Label Studio ML server's is.
 Settings a spec's ``settings_model`` may declare and the host fills in: Label Studio's top-level
 backend fields (``url``, ``auth_method``, ``basic_auth_user``, ``basic_auth_pass``, ``timeout``,
 ``extra_params``) unless the stored settings give them, and ``hostname`` (labelcore's public URL),
-``access_token`` (a read-only ML token, minted at each setup) and ``project`` (the project id).
+``access_token`` (a read-only ML token, minted at each setup) and ``project`` (Label Studio's
+project uid, ``"<id>.<created_at unix seconds>"``).
 """
 
 from __future__ import annotations

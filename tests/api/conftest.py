@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import uuid
 
-import httpx
 import pytest
 
 from labelcore.testing import LiveServer
@@ -41,13 +40,11 @@ def server(request, tmp_path_factory):
 @pytest.fixture
 def http(server):
     """An httpx client authenticated with the admin's API token."""
-    with httpx.Client(base_url=server.url, headers=server.headers, timeout=60) as client:
+    with server.client() as client:
         yield client
 
 
 @pytest.fixture
 def sdk(server):
     """The official label-studio-sdk client, pointed at labelcore."""
-    from label_studio_sdk import LabelStudio
-
-    return LabelStudio(base_url=server.url, api_key=server.token)
+    return server.sdk()

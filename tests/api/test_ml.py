@@ -6,17 +6,15 @@ from __future__ import annotations
 
 import json
 import os
-import time
 import uuid
 from pathlib import Path
 
 import httpx
 import pytest
-from label_studio_sdk import LabelStudio
 from label_studio_sdk.core.api_error import ApiError
 
 from labelcore.security import make_jwt
-from labelcore.testing import LiveServer
+from labelcore.testing import LiveServer, eventually
 
 PLUGINS = Path(__file__).resolve().parents[1] / "plugins"
 CONFIG = ('<View><Text name="text" value="$text"/>'
@@ -48,13 +46,13 @@ def live(server, tmp_path_factory):
 
 @pytest.fixture
 def api(live):
-    with httpx.Client(base_url=live.url, headers=live.headers, timeout=60) as client:
+    with live.client() as client:
         yield client
 
 
 @pytest.fixture
 def ls(live):
-    return LabelStudio(base_url=live.url, api_key=live.token)
+    return live.sdk()
 
 
 @pytest.fixture
@@ -67,17 +65,6 @@ def calls(log: Path, event: str | None = None) -> list[dict]:
         return []
     entries = [json.loads(line) for line in log.read_text().splitlines()]
     return [entry for entry in entries if event is None or entry["event"] == event]
-
-
-def eventually(check, what: str, seconds: float = 60.0):
-    """Poll ``check`` until it returns something truthy (background jobs); fail naming ``what``."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.05)
-    pytest.fail(f"{what} did not happen")
 
 
 def project(api, tasks=(), **settings) -> tuple[int, list[int]]:
@@ -410,7 +397,7 @@ def test_the_ml_token_reads_media_and_data_but_never_writes(api, live, log, tmp_
     backend = attach(api, project_id, log, settings={"read_media": True})
 
     [setup] = calls(log, "setup")
-    assert setup["hostname"] == live.url and setup["project"] == project_id
+    assert setup["hostname"] == live.url and setup["project"].split(".")[0] == str(project_id)
     model = httpx.Client(base_url=live.url, headers={"Authorization": f"Token {setup['access_token']}"})
     assert model.get(media_url).content == b"\x89PNG fake"
     assert model.get(f"/api/projects/{project_id}").status_code == 200

@@ -5,26 +5,12 @@ image back from labelcore with the read-only ML token labelcore gave it in /setu
 
 from __future__ import annotations
 
-import time
-
-import httpx
 import pytest
-from label_studio_sdk import LabelStudio
 
 from labelcore.results import validate_results
+from labelcore.testing import eventually
 
 from .conftest import BRIGHT_BOXES, CONFIG, IMAGE_SIZE, png
-
-
-def eventually(check, what: str, seconds: float = 60.0):
-    deadline = time.monotonic() + seconds
-    while True:
-        value = check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out waiting for {what}")
-        time.sleep(0.2)
 
 
 def box_of(prediction: dict) -> tuple[float, float, float, float]:
@@ -36,13 +22,13 @@ def box_of(prediction: dict) -> tuple[float, float, float, float]:
 
 @pytest.fixture
 def http(labelcore_server):
-    with httpx.Client(base_url=labelcore_server.url, headers=labelcore_server.headers, timeout=60) as client:
+    with labelcore_server.client() as client:
         yield client
 
 
 @pytest.fixture
 def ls(labelcore_server):
-    return LabelStudio(base_url=labelcore_server.url, api_key=labelcore_server.token)
+    return labelcore_server.sdk()
 
 
 def upload(http, project_id: int, names: list[str]) -> None:

@@ -17,20 +17,11 @@ from labelcore.registry import build_registry
 from labelcore.results import validate_results
 from labelcore.services.ml_protocol import MLBackendError, predictions_from_response
 from labelcore.services.outbound import OutboundError
-from labelcore.testing import free_port
+from labelcore.testing import eventually, free_port
 
 
 def no_media(url):
     raise AssertionError(f"the remote backend must let its server fetch {url} itself")
-
-
-def wait_for(condition, what: str, seconds: float = 30.0):
-    deadline = time.monotonic() + seconds
-    while not (found := condition()):
-        if time.monotonic() > deadline:
-            pytest.fail(f"gave up waiting for {what} after {seconds} s")
-        time.sleep(0.2)
-    return found
 
 
 def box_of(prediction: Prediction) -> tuple[float, float, float, float]:
@@ -124,13 +115,13 @@ def test_fit_sends_the_webhook_event_and_a_trained_version_follows(remote_model,
         "annotation": annotation, "task": {"id": task["id"], "data": task["data"]}, "tasks": tasks_streamed})
 
     job_id = answer["job_id"]
-    fit = wait_for(lambda: lsml_server.calls("fit"), "the model's fit() to run")[0]
+    fit = eventually(lambda: lsml_server.calls("fit"), "the model's fit() to run")[0]
     assert fit["event"] == "ANNOTATION_CREATED"
     assert fit["project"] == {"id": project["id"], "title": project["title"], "label_config": config.xml}
     assert (fit["annotation"], fit["task"]["id"]) == (annotation, task["id"])
     assert fit["keys"] == ["annotation", "project", "task"]  # the streamed tasks stay home
     # label-studio-ml names the trained model after the job and serves it from the next /setup on
-    wait_for(lambda: (lsml_server.model_dir / job_id / "job_result.json").exists(), "the training result")
+    eventually(lambda: (lsml_server.model_dir / job_id / "job_result.json").exists(), "the training result")
     remote_model.setup(config, no_media)
     assert remote_model.model_version == job_id
     assert remote_model.versions() == [job_id]  # Label Studio's GET /versions, POST for label-studio-ml 1.0.x
@@ -142,7 +133,7 @@ def test_fit_fills_the_project_from_setup_when_the_host_sends_none(remote_model,
 
     remote_model.fit("PROJECT_UPDATED", {})  # 1.0.9 trains on these, not START_TRAINING
 
-    fit = wait_for(lambda: lsml_server.calls("fit"), "the model's fit() to run")[0]
+    fit = eventually(lambda: lsml_server.calls("fit"), "the model's fit() to run")[0]
     assert fit["event"] == "PROJECT_UPDATED"
     assert fit["project"] == {"id": image_project["project"]["id"], "label_config": config.xml}
 

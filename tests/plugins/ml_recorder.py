@@ -26,7 +26,7 @@ class RecorderSettings(BaseModel):
     read_media: bool = False
     hostname: str | None = None
     access_token: str | None = None
-    project: int | None = None
+    project: str | None = None
 
 
 class RecorderModel:
