@@ -22,6 +22,13 @@ CONFIG = """<View>
 UPLOAD = "/data/upload/1/"
 
 
+@pytest.fixture(autouse=True)
+def models_folder(monkeypatch, tmp_path) -> Path:
+    """Each test's tmp folder is the models folder, the only place model files may be named from."""
+    monkeypatch.setenv("LABELCORE_ML_MODELS_DIR", str(tmp_path))
+    return tmp_path
+
+
 @pytest.fixture(scope="session")
 def checker() -> ConfigChecker:
     return ConfigChecker(plugin_manager(labelcore_tags_image))

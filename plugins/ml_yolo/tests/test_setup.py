@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from pydantic import ValidationError
 
 from labelcore import LabelcoreError
 from labelcore_ml_yolo.model import YoloModel, map_classes
@@ -88,12 +89,31 @@ def test_class_names_can_be_overridden(checker, media):
     assert model.health()["classes"] == ["Square", "Circle", "Triangle"]
 
 
-def test_the_work_dir_follows_labelcore_data_dir(monkeypatch, tmp_path):
-    monkeypatch.setenv("LABELCORE_DATA_DIR", str(tmp_path))
-    assert YoloSettings().resolved_work_dir() == tmp_path / "ml_yolo"
-    assert YoloSettings(work_dir=tmp_path / "w").resolved_work_dir() == tmp_path / "w"
+def test_the_models_folder_follows_the_environment(monkeypatch, tmp_path):
+    monkeypatch.setenv("LABELCORE_ML_MODELS_DIR", str(tmp_path / "models"))
+    assert YoloSettings().resolved_work_dir() == tmp_path / "models" / "ml_yolo"
+    assert YoloSettings(work_dir="runs").resolved_work_dir() == tmp_path / "models" / "runs"
+    assert YoloSettings(model_path="mine.onnx").model_path == tmp_path / "models" / "mine.onnx"
+    monkeypatch.delenv("LABELCORE_ML_MODELS_DIR")
+    monkeypatch.setenv("LABELCORE_DATA_DIR", str(tmp_path / "data"))
+    assert YoloSettings().resolved_work_dir() == tmp_path / "data" / "models" / "ml_yolo"
     monkeypatch.delenv("LABELCORE_DATA_DIR")
-    assert YoloSettings().resolved_work_dir().name == "labelcore-ml-yolo"
+    assert YoloSettings().resolved_work_dir().parent.name == "labelcore-models"
+
+
+@pytest.mark.parametrize("field, value", [
+    ("model_path", "/etc/passwd.pt"),
+    ("model_path", "../data/upload/1/evil.pt"),
+    ("model_path", "{data}/upload/1/evil.pt"),
+    ("work_dir", "/tmp"),
+    ("work_dir", "../elsewhere"),
+])
+def test_model_files_outside_the_models_folder_are_refused(monkeypatch, tmp_path, field, value):
+    """A .pt file is a pickle: a user who could name an uploaded file would run code on the server."""
+    models = tmp_path / "models"
+    monkeypatch.setenv("LABELCORE_ML_MODELS_DIR", str(models))
+    with pytest.raises(ValidationError, match=f"{field} .* is outside .*put the file in the models folder"):
+        YoloSettings(**{field: value.format(data=tmp_path / "data")})
 
 
 @pytest.mark.skipif(ultralytics_available(), reason="ultralytics is installed: .pt weights load")
