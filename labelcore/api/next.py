@@ -20,13 +20,16 @@ router = APIRouter(tags=["next"], dependencies=[Depends(current_user)])
 @router.get("/api/projects/{project_id}/next")
 def next_task(project_id: int, user: User = Depends(current_user), engine: Engine = Depends(get_engine),
               registry: Registry = Depends(get_registry), settings: Settings = Depends(get_settings)) -> dict:
-    # the assignment commits before the response is built, so the project is held only for the choice
-    with write_session(engine) as session:
+    # only the choice holds the writer lock: what can be read before it is, and the response is built after
+    with read_session(engine) as session:
         project = session.get(Project, project_id)
         if project is None:
             raise HTTPException(status_code=404, detail="Not found.")
         sampler = distribution.sampler_for(registry, project)
-        assignment = distribution.assign_next_task(session, project, user.id, sampler, settings.task_lock_seconds)
+        plan = distribution.plan_next(session, project, user.id, sampler)
+    with write_session(engine) as session:
+        assignment = distribution.assign_next_task(session, project, user.id, sampler, settings.task_lock_seconds,
+                                                   plan=plan)
     rows = None
     if assignment is not None:
         with read_session(engine) as session:

@@ -15,10 +15,14 @@ as an annotation (with overlap 1, a skipped task is done for everyone).
 
 One call to :func:`assign_next_task`, inside one write transaction:
 
-1. Reads that need no atomicity: whether the caller has postponed drafts, and (random order) a
-   random starting id. Then PostgreSQL takes ``pg_advisory_xact_lock(<ns>, project_id)`` (below);
+1. Reads that need no atomicity (:func:`plan_next`, which /next runs in a read session before the
+   write session, so on SQLite they stay out of the single writer lock): whether the caller has
+   postponed drafts, (random order) a random starting id, and whether the project has lock rows
+   to refresh or clear. Then PostgreSQL takes ``pg_advisory_xact_lock(<ns>, project_id)`` (below);
    on SQLite the write session's ``BEGIN IMMEDIATE`` already serialises every writer of the file.
-   "Now", against which locks expire, is read only once the lock is held.
+   "Now", against which locks expire, is read only once the lock is held. When the plan saw no
+   lock rows of the caller and none expired, step 3's INSERT ... SELECT runs at once, guarded by
+   "the caller still has no lock in the project"; only if it claims nothing do steps 2-4 follow.
 2. "Task lock": the caller's own live lock on a task still open to them is refreshed and returned,
    so asking again gives the same task until it is submitted, skipped, or the lock expires.
 3. Otherwise the caller's other locks in the project (stale) and the project's expired locks are
@@ -186,13 +190,30 @@ def _open_to(project: Project, user_id: int, now: datetime, has_postponed: bool)
     return clauses
 
 
-def _has_postponed(session: Session, project: Project, user_id: int) -> bool:
-    # most users have no postponed draft: then the regular queue needs no per-task draft probe
-    return session.exec(
-        select(Draft.id).join(Task, Task.id == Draft.task_id)
-        .where(Draft.user_id == user_id, Draft.was_postponed == True, Task.project_id == project.id)  # noqa: E712
-        .limit(1)
-    ).first() is not None
+@dataclass(frozen=True)
+class NextPlan:
+    """What /next reads before it takes the writer lock (see :func:`plan_next`)."""
+
+    has_postponed: bool
+    pivot: int | None
+    tidy: bool
+
+
+def plan_next(session: Session, project: Project, user_id: int, sampler: SamplerSpec) -> NextPlan:
+    """The reads of /next that need no atomicity, for any session (a read session keeps them out of
+    SQLite's single writer lock): whether the caller has postponed drafts (most have none, and then
+    the regular queue needs no per-task draft probe), where a random walk starts (any open id will
+    do), and whether the project has lock rows to refresh or clear (``tidy``: the caller holds one,
+    or one has expired). Without ``tidy`` the locked step is one INSERT ... SELECT."""
+    postponed = (select(Draft.id).join(Task, Task.id == Draft.task_id)
+                 .where(Draft.user_id == user_id, Draft.was_postponed == True,  # noqa: E712
+                        Task.project_id == project.id))
+    locks = select(TaskLock.id).where(TaskLock.project_id == project.id,
+                                      or_(TaskLock.user_id == user_id, TaskLock.expire_at <= utcnow()))
+    has_postponed, tidy = session.exec(select(postponed.exists(), locks.exists())).one()
+    order = list(sampler.order_by(project))
+    pivot = _random_pivot(session, project) if order and isinstance(order[0], RandomStart) else None
+    return NextPlan(bool(has_postponed), pivot, bool(tidy))
 
 
 # --------------------------------------------------------------------------- the atomic step
@@ -249,8 +270,8 @@ def _random_pivot(session: Session, project: Project) -> int | None:
 
 
 def _regular_queue(session: Session, project: Project, user_id: int, order: list[Any], has_postponed: bool,
-                   pivot: int | None, now: datetime, expire_at: datetime) -> int | None:
-    candidates = select(Task.id).where(*_open_to(project, user_id, now, has_postponed))
+                   pivot: int | None, now: datetime, expire_at: datetime, *guards: Any) -> int | None:
+    candidates = select(Task.id).where(*_open_to(project, user_id, now, has_postponed), *guards)
     if order and isinstance(order[0], RandomStart):
         if pivot is None:
             return None
@@ -289,21 +310,31 @@ def _skipped_queue(session: Session, project: Project, user_id: int, now: dateti
 
 
 def assign_next_task(session: Session, project: Project, user_id: int, sampler: SamplerSpec,
-                     lock_seconds: int, now: datetime | None = None) -> Assignment | None:
+                     lock_seconds: int, now: datetime | None = None, plan: NextPlan | None = None) -> Assignment | None:
     """Choose the next task for ``user_id`` in ``project`` and lock it for ``lock_seconds``.
 
     ``session`` must be a write session (``labelcore.db.write_session``) whose transaction this
     call may lock; the assignment is final when it commits. Returns None when nothing is open to
-    the user (the API answers 404). ``now`` overrides the clock (tests).
+    the user (the API answers 404). ``plan``: :func:`plan_next`, read before the write session
+    began (else it is read here). ``now`` overrides the clock (tests).
     """
-    # what needs no atomicity is read before the project is locked, to keep the locked part short:
-    # the caller's own drafts, and where a random walk starts (any open id will do)
+    # what needs no atomicity is read before the project is locked, to keep the locked part short
     order = list(sampler.order_by(project))
-    has_postponed = _has_postponed(session, project, user_id)
-    pivot = _random_pivot(session, project) if order and isinstance(order[0], RandomStart) else None
+    plan = plan or plan_next(session, project, user_id, sampler)
     granted_at = _lock_project(session, project.id)
     now = now or granted_at
     expire_at = now + timedelta(seconds=lock_seconds)
+
+    if not plan.tidy:
+        # the common case, one statement: no lock rows to refresh or clear when the plan was read.
+        # The guard makes the claim give way (to the full step below) if the caller has taken a lock
+        # since, say by a concurrent /next of theirs.
+        no_lock_of_caller = ~exists().where(TaskLock.project_id == project.id, TaskLock.user_id == user_id
+                                            ).correlate_except(TaskLock)
+        task_id = _regular_queue(session, project, user_id, order, plan.has_postponed, plan.pivot, now, expire_at,
+                                 no_lock_of_caller)
+        if task_id is not None:
+            return Assignment(task_id, _queue_name(sampler))
 
     task_id = _refresh_own_lock(session, project, user_id, now, expire_at)
     if task_id is not None:
@@ -315,7 +346,7 @@ def assign_next_task(session: Session, project: Project, user_id: int, sampler: 
                                         or_(TaskLock.user_id == user_id, TaskLock.expire_at <= now))
                  .execution_options(synchronize_session=False))
 
-    task_id = _regular_queue(session, project, user_id, order, has_postponed, pivot, now, expire_at)
+    task_id = _regular_queue(session, project, user_id, order, plan.has_postponed, plan.pivot, now, expire_at)
     if task_id is not None:
         return Assignment(task_id, _queue_name(sampler))
     task_id = _postponed_queue(session, project, user_id, now, expire_at)
