@@ -52,11 +52,12 @@ from __future__ import annotations
 import logging
 import random
 import zlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from sqlalchemy import Integer, and_, delete, exists, func, insert, literal, or_, select, text, update
+from sqlalchemy import Integer, and_, bindparam, delete, exists, func, insert, literal, or_, select, text, update
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import ColumnElement
 from sqlmodel import Session
@@ -87,6 +88,9 @@ _LS_QUEUE_NAMES = {
 _ADVISORY_NAMESPACE = zlib.crc32(b"labelcore.next_task") & 0x7FFFFFFF
 
 _EXPIRE_AT_TYPE = TaskLock.__table__.c.expire_at.type
+# "now" and the new lock's expiry in claims prepared before the writer lock (:func:`plan_next`)
+_NOW = bindparam("next_now", type_=_EXPIRE_AT_TYPE)
+_EXPIRE_AT = bindparam("next_expire_at", type_=_EXPIRE_AT_TYPE)
 
 
 class RandomStart(ColumnElement):
@@ -197,6 +201,8 @@ class NextPlan:
     has_postponed: bool
     pivot: int | None
     tidy: bool
+    #: without ``tidy``: the INSERT ... SELECT claims of the regular queue, bound to ``_NOW`` and ``_EXPIRE_AT``
+    claims: tuple[Any, ...] = ()
 
 
 def plan_next(session: Session, project: Project, user_id: int, sampler: SamplerSpec) -> NextPlan:
@@ -204,7 +210,7 @@ def plan_next(session: Session, project: Project, user_id: int, sampler: Sampler
     SQLite's single writer lock): whether the caller has postponed drafts (most have none, and then
     the regular queue needs no per-task draft probe), where a random walk starts (any open id will
     do), and whether the project has lock rows to refresh or clear (``tidy``: the caller holds one,
-    or one has expired). Without ``tidy`` the locked step is one INSERT ... SELECT."""
+    or one has expired). Without ``tidy`` the locked step is one prepared INSERT ... SELECT."""
     postponed = (select(Draft.id).join(Task, Task.id == Draft.task_id)
                  .where(Draft.user_id == user_id, Draft.was_postponed == True,  # noqa: E712
                         Task.project_id == project.id))
@@ -213,7 +219,15 @@ def plan_next(session: Session, project: Project, user_id: int, sampler: Sampler
     has_postponed, tidy = session.exec(select(postponed.exists(), locks.exists())).one()
     order = list(sampler.order_by(project))
     pivot = _random_pivot(session, project) if order and isinstance(order[0], RandomStart) else None
-    return NextPlan(bool(has_postponed), pivot, bool(tidy))
+    claims: list[Any] = []
+    if not tidy:
+        # built here, outside the writer lock (building one costs about as much as running it); the guard
+        # makes a claim give way to the full step if the caller has taken a lock since (a concurrent /next)
+        no_lock_of_caller = ~exists().where(TaskLock.project_id == project.id, TaskLock.user_id == user_id
+                                            ).correlate_except(TaskLock)
+        claims = _regular_claims(project, user_id, order, bool(has_postponed), pivot, _NOW, _EXPIRE_AT,
+                                 no_lock_of_caller)
+    return NextPlan(bool(has_postponed), pivot, bool(tidy), tuple(claims))
 
 
 # --------------------------------------------------------------------------- the atomic step
@@ -248,14 +262,30 @@ def _refresh_own_lock(session: Session, project: Project, user_id: int, now: dat
     return min(refreshed) if refreshed else None
 
 
-def _lock_first(session: Session, project: Project, user_id: int, expire_at: datetime, query) -> int | None:
-    """Lock the first task ``query`` (a SELECT of Task.id, ordered, LIMIT 1) finds; one statement."""
+def _claim(project: Project, user_id: int, expire_at: Any, query):
+    """The INSERT that locks the first task ``query`` (a SELECT of Task.id, ordered, LIMIT 1) finds."""
     chosen = query.subquery()
-    statement = insert(TaskLock).from_select(
+    if not isinstance(expire_at, ColumnElement):
+        expire_at = literal(expire_at, _EXPIRE_AT_TYPE)
+    locks = TaskLock.__table__  # a Core INSERT: with ORM's, execution parameters would mean rows to insert
+    return insert(locks).from_select(
         ["task_id", "project_id", "user_id", "expire_at"],
-        select(chosen.c.id, literal(project.id), literal(user_id), literal(expire_at, _EXPIRE_AT_TYPE)),
-    ).returning(TaskLock.task_id)
-    return session.exec(statement).scalar()
+        select(chosen.c.id, literal(project.id), literal(user_id), expire_at),
+    ).returning(locks.c.task_id)
+
+
+def _claim_first(session: Session, claims: Sequence[Any], params: dict[str, Any] | None = None) -> int | None:
+    """Run the claims in turn until one locks a task; its id (None when none did)."""
+    for claim in claims:
+        task_id = session.exec(claim, params=params).scalar()
+        if task_id is not None:
+            return task_id
+    return None
+
+
+def _lock_first(session: Session, project: Project, user_id: int, expire_at: datetime, query) -> int | None:
+    """Lock the first task ``query`` finds; one statement."""
+    return _claim_first(session, [_claim(project, user_id, expire_at, query)])
 
 
 def _random_pivot(session: Session, project: Project) -> int | None:
@@ -269,19 +299,15 @@ def _random_pivot(session: Session, project: Project) -> int | None:
     return random.randint(low, high)
 
 
-def _regular_queue(session: Session, project: Project, user_id: int, order: list[Any], has_postponed: bool,
-                   pivot: int | None, now: datetime, expire_at: datetime, *guards: Any) -> int | None:
+def _regular_claims(project: Project, user_id: int, order: list[Any], has_postponed: bool, pivot: int | None,
+                    now: Any, expire_at: Any, *guards: Any) -> list[Any]:
     candidates = select(Task.id).where(*_open_to(project, user_id, now, has_postponed), *guards)
     if order and isinstance(order[0], RandomStart):
         if pivot is None:
-            return None
-        for side in (Task.id >= pivot, Task.id < pivot):
-            task_id = _lock_first(session, project, user_id, expire_at,
-                                  candidates.where(side).order_by(Task.id).limit(1))
-            if task_id is not None:
-                return task_id
-        return None
-    return _lock_first(session, project, user_id, expire_at, candidates.order_by(*order).limit(1))
+            return []
+        return [_claim(project, user_id, expire_at, candidates.where(side).order_by(Task.id).limit(1))
+                for side in (Task.id >= pivot, Task.id < pivot)]
+    return [_claim(project, user_id, expire_at, candidates.order_by(*order).limit(1))]
 
 
 def _postponed_queue(session: Session, project: Project, user_id: int, now: datetime,
@@ -325,16 +351,10 @@ def assign_next_task(session: Session, project: Project, user_id: int, sampler: 
     now = now or granted_at
     expire_at = now + timedelta(seconds=lock_seconds)
 
-    if not plan.tidy:
-        # the common case, one statement: no lock rows to refresh or clear when the plan was read.
-        # The guard makes the claim give way (to the full step below) if the caller has taken a lock
-        # since, say by a concurrent /next of theirs.
-        no_lock_of_caller = ~exists().where(TaskLock.project_id == project.id, TaskLock.user_id == user_id
-                                            ).correlate_except(TaskLock)
-        task_id = _regular_queue(session, project, user_id, order, plan.has_postponed, plan.pivot, now, expire_at,
-                                 no_lock_of_caller)
-        if task_id is not None:
-            return Assignment(task_id, _queue_name(sampler))
+    # the common case, one statement: no lock rows to refresh or clear when the plan was read
+    task_id = _claim_first(session, plan.claims, {_NOW.key: now, _EXPIRE_AT.key: expire_at})
+    if task_id is not None:
+        return Assignment(task_id, _queue_name(sampler))
 
     task_id = _refresh_own_lock(session, project, user_id, now, expire_at)
     if task_id is not None:
@@ -346,7 +366,8 @@ def assign_next_task(session: Session, project: Project, user_id: int, sampler: 
                                         or_(TaskLock.user_id == user_id, TaskLock.expire_at <= now))
                  .execution_options(synchronize_session=False))
 
-    task_id = _regular_queue(session, project, user_id, order, plan.has_postponed, plan.pivot, now, expire_at)
+    task_id = _claim_first(session, _regular_claims(project, user_id, order, plan.has_postponed, plan.pivot, now,
+                                                    expire_at))
     if task_id is not None:
         return Assignment(task_id, _queue_name(sampler))
     task_id = _postponed_queue(session, project, user_id, now, expire_at)
