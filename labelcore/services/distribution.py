@@ -152,7 +152,7 @@ def _annotated_by(user_id: Any, task_id: Any = Task.id, **only: Any):
     return exists().where(condition).correlate_except(Annotation)
 
 
-def _taken(project: Project, user_id: int, now: datetime, for_skipper: bool = False):
+def _taken(project: Project, user_id: int, now: datetime | ColumnElement, for_skipper: bool = False):
     """How many annotators hold the task, as ``user_id`` sees it (an SQL expression over Task)."""
     live_locks = (
         select(func.count(TaskLock.id))
@@ -181,7 +181,7 @@ def _postponed_by(user_id: int):
     return exists().where(postponed).correlate_except(Draft)
 
 
-def _open_to(project: Project, user_id: int, now: datetime, has_postponed: bool) -> list[Any]:
+def _open_to(project: Project, user_id: int, now: datetime | ColumnElement, has_postponed: bool) -> list[Any]:
     """WHERE clauses of the regular queue: open tasks of the project for this user."""
     clauses = [
         Task.project_id == project.id,
@@ -262,7 +262,7 @@ def _refresh_own_lock(session: Session, project: Project, user_id: int, now: dat
     return min(refreshed) if refreshed else None
 
 
-def _claim(project: Project, user_id: int, expire_at: Any, query):
+def _claim(project: Project, user_id: int, expire_at: datetime | ColumnElement, query):
     """The INSERT that locks the first task ``query`` (a SELECT of Task.id, ordered, LIMIT 1) finds."""
     chosen = query.subquery()
     if not isinstance(expire_at, ColumnElement):
@@ -300,7 +300,7 @@ def _random_pivot(session: Session, project: Project) -> int | None:
 
 
 def _regular_claims(project: Project, user_id: int, order: list[Any], has_postponed: bool, pivot: int | None,
-                    now: Any, expire_at: Any, *guards: Any) -> list[Any]:
+                    now: datetime | ColumnElement, expire_at: datetime | ColumnElement, *guards: Any) -> list[Any]:
     candidates = select(Task.id).where(*_open_to(project, user_id, now, has_postponed), *guards)
     if order and isinstance(order[0], RandomStart):
         if pivot is None:
