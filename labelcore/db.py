@@ -7,6 +7,7 @@ write would otherwise fail at once with "database is locked" instead of waiting 
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import threading
 import weakref
@@ -77,30 +78,39 @@ def read_session(engine: Engine) -> Iterator[Session]:
         yield session
 
 
-class _TicketLock:
+class _FifoLock:
     """A first-come-first-served lock. SQLite's busy handler makes waiting writers sleep and
     retry, so under 50 concurrent writers some lose to newcomers for seconds; queueing this
-    process's writers here first keeps the wait fair (other processes still meet the busy timeout)."""
+    process's writers here first keeps the wait fair (other processes still meet the busy timeout).
+
+    Each waiter sleeps on its own lock and the holder hands over to the first in line only: waking
+    every waiter on each release (a Condition's notify_all) cost a third of the server's CPU at
+    50 concurrent writers."""
 
     def __init__(self) -> None:
-        self._condition = threading.Condition()
-        self._next_ticket = 0
-        self._serving = 0
+        self._guard = threading.Lock()
+        self._held = False
+        self._waiters: collections.deque[threading.Lock] = collections.deque()
 
     def __enter__(self) -> None:
-        with self._condition:
-            ticket = self._next_ticket
-            self._next_ticket += 1
-            while ticket != self._serving:
-                self._condition.wait()
+        with self._guard:
+            if not self._held:
+                self._held = True
+                return
+            waiter = threading.Lock()
+            waiter.acquire()
+            self._waiters.append(waiter)
+        waiter.acquire()  # released by __exit__, which hands the lock over (it stays held)
 
     def __exit__(self, *exc) -> None:
-        with self._condition:
-            self._serving += 1
-            self._condition.notify_all()
+        with self._guard:
+            if self._waiters:
+                self._waiters.popleft().release()
+            else:
+                self._held = False
 
 
-_WRITE_LOCKS: weakref.WeakKeyDictionary[Engine, _TicketLock] = weakref.WeakKeyDictionary()
+_WRITE_LOCKS: weakref.WeakKeyDictionary[Engine, _FifoLock] = weakref.WeakKeyDictionary()
 _WRITE_LOCKS_GUARD = threading.Lock()
 
 
@@ -110,7 +120,7 @@ def _writer_queue(engine: Engine):
     with _WRITE_LOCKS_GUARD:
         lock = _WRITE_LOCKS.get(engine)
         if lock is None:
-            lock = _WRITE_LOCKS[engine] = _TicketLock()
+            lock = _WRITE_LOCKS[engine] = _FifoLock()
     return lock
 
 

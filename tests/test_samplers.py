@@ -136,6 +136,26 @@ def test_expired_locks_are_cleared_by_the_next_assignment(engine, registry):
         assert session.exec(select(TaskLock.user_id)).scalars().all() == [bob]
 
 
+def test_a_plan_read_before_the_callers_other_assignment_does_not_give_them_a_second_task(engine, registry):
+    """/next reads its plan before the write session; if the same caller was assigned a task in
+    between (two of their requests at once), the one-statement claim gives way to the full step,
+    which hands back the task they already hold instead of locking another."""
+    project_id, [first, _second] = make_project(engine, tasks=2)
+    [alice] = make_users(engine, 1)
+    with write_session(engine) as session:
+        project = session.get(Project, project_id)
+        plan = distribution.plan_next(session, project, alice, sampler_for(registry, project))
+    assert plan.claims and not plan.tidy
+
+    assert assign(engine, registry, project_id, alice).task_id == first
+    with write_session(engine) as session:
+        project = session.get(Project, project_id)
+        again = assign_next_task(session, project, alice, sampler_for(registry, project), lock_seconds=600, plan=plan)
+    assert again == distribution.Assignment(first, "Task lock")
+    with write_session(engine) as session:
+        assert session.exec(select(TaskLock.task_id).where(TaskLock.user_id == alice)).scalars().all() == [first]
+
+
 # --------------------------------------------------------------------------- cost
 
 

@@ -15,9 +15,10 @@ from labelcore.api.deps import current_user, db, get_engine, get_pm, get_registr
 from labelcore.api.projects import listening
 from labelcore.api.serializers import annotation_json, draft_json, project_payload, task_json, webhook_payload
 from labelcore.api.tasks import get_task
-from labelcore.db import write_session
+from labelcore.db import read_session, write_session
 from labelcore.errors import NotFoundError
 from labelcore.jobs import queue_for_app
+from labelcore.jsonio import FastJSONResponse
 from labelcore.models import Annotation, Draft, Project, Task, User
 from labelcore.registry import Registry
 from labelcore.services import annotations as annotation_service
@@ -79,8 +80,9 @@ def _event(pm: pluggy.PluginManager, session: Session, action: str, annotation: 
     """Label Studio's ANNOTATION_CREATED/UPDATED payload, when a plugin listens."""
     if not listening(pm):
         return None
-    session.refresh(task)
-    session.refresh(project)
+    # as this transaction left them (the counters moved in SQL; the rows may come from an earlier read)
+    task = session.get(Task, task.id, populate_existing=True)
+    project = session.get(Project, project.id, populate_existing=True)
     return webhook_payload(action, annotation=annotation_json(annotation, user), task=task_json(task),
                            project=project_payload(session, project))
 
@@ -109,18 +111,21 @@ def list_annotations(task_id: int, session: Session = Depends(db), ordering: str
 @router.post("/api/tasks/{task_id}/annotations", status_code=201)
 def create_annotation(request: Request, task_id: int, body: AnnotationBody, was_cancelled: bool | None = None,
                       user: User = Depends(current_user), engine: Engine = Depends(get_engine),
-                      registry: Registry = Depends(get_registry), pm: pluggy.PluginManager = Depends(get_pm)) -> dict:
+                      registry: Registry = Depends(get_registry), pm: pluggy.PluginManager = Depends(get_pm)
+                      ) -> FastJSONResponse:
     """Submit an annotation (``?was_cancelled=1`` or ``was_cancelled`` in the body: a skip)."""
     values = body.model_dump(exclude_unset=True)
     values.pop("draft_id", None)
     if was_cancelled is not None:
         values["was_cancelled"] = was_cancelled
-    prechecked = annotation_service.precheck_result(engine, task_id, values, registry, pm)
-    with write_session(engine) as session:
+    # read and checked before the write session, so the (SQLite) writer lock is held only for the writes
+    with read_session(engine) as session:
         task = get_task(session, task_id)
         project = get_project(session, task.project_id)
+    checked = annotation_service.check_annotation_result(values, project, task, registry, pm)
+    with write_session(engine) as session:
         annotation = annotation_service.create_annotation(session, project, task, user, values, registry, pm,
-                                                          draft_id=body.draft_id, prechecked=prechecked)
+                                                          draft_id=body.draft_id, checked=checked)
         if annotation.completed_by_id == user.id:
             author = user
         else:
@@ -129,7 +134,8 @@ def create_annotation(request: Request, task_id: int, body: AnnotationBody, was_
     if payload is not None:
         emit(pm, "ANNOTATION_CREATED", payload)
     _tell_models(request, project.id, "ANNOTATION_CREATED", annotation.id, task.id)
-    return annotation_json(annotation, author)
+    # a Response skips FastAPI's response validation (hot path)
+    return FastJSONResponse(annotation_json(annotation, author), status_code=201)
 
 
 @router.get("/api/annotations/{annotation_id}")

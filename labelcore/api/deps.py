@@ -1,4 +1,7 @@
-"""FastAPI dependencies shared by every router: settings, registry, sessions, the caller."""
+"""FastAPI dependencies shared by every router: settings, registry, sessions, the caller.
+
+Dependencies that do no blocking work are ``async def``: FastAPI runs a plain ``def`` dependency in
+the thread pool, one thread hand-off each, per request."""
 
 from __future__ import annotations
 
@@ -21,19 +24,19 @@ SESSION_COOKIE = "labelcore_session"
 CSRF_COOKIE = "labelcore_csrf"
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
-def get_engine(request: Request) -> Engine:
+async def get_engine(request: Request) -> Engine:
     return request.app.state.engine
 
 
-def get_registry(request: Request) -> Registry:
+async def get_registry(request: Request) -> Registry:
     return request.app.state.registry
 
 
-def get_pm(request: Request) -> pluggy.PluginManager:
+async def get_pm(request: Request) -> pluggy.PluginManager:
     return request.app.state.pm
 
 
@@ -138,11 +141,11 @@ def current_caller(request: Request) -> Caller:
     return caller
 
 
-def current_user(caller: Caller = Depends(current_caller)) -> User:
+async def current_user(caller: Caller = Depends(current_caller)) -> User:
     return caller.user
 
 
-def require_admin(user: User = Depends(current_user)) -> User:
+async def require_admin(user: User = Depends(current_user)) -> User:
     """Routes that manage other users. Roles and project membership will grow from here."""
     if not user.is_superuser:
         raise HTTPException(status_code=403, detail="You do not have permission to perform this action.")

@@ -7,19 +7,23 @@ from starlette's spooled temporary files into the importers. The work runs in a 
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
+import pluggy
 from fastapi import APIRouter, Depends, Request
+from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 
 from labelcore.api.deps import current_caller, current_user, get_engine, get_pm, get_registry, get_settings
 from labelcore.errors import LabelcoreError
+from labelcore.jobs import queue_for_app
 from labelcore.jsonio import FastJSONResponse, loads
 from labelcore.models import User
 from labelcore.registry import Registry
-from labelcore.jobs import queue_for_app
 from labelcore.services import importing, ml_predicting
 from labelcore.services.importing import ImportOptions, ImportProblems, ImportSource
+from labelcore.settings import Settings
 
 router = APIRouter(prefix="/api/projects", tags=["import"], dependencies=[Depends(current_caller)])
 
@@ -56,12 +60,13 @@ def _problems_response(exc: ImportProblems) -> FastJSONResponse:
 
 
 @router.post("/{project_id}/import", status_code=201)
-async def import_tasks(project_id: int, request: Request, user: User = Depends(current_user)):
+async def import_tasks(project_id: int, request: Request, user: User = Depends(current_user),
+                       engine: Engine = Depends(get_engine), registry: Registry = Depends(get_registry),
+                       pm: pluggy.PluginManager = Depends(get_pm), settings: Settings = Depends(get_settings)):
     """Label Studio's import: a JSON list of tasks (or one task) as the body, or task files
     (JSON, JSONL, CSV, TSV, TXT) as multipart form data. All or nothing."""
     started = time.perf_counter()
     options = _import_options(request)
-    registry = get_registry(request)
     content_type = request.headers.get("content-type", "").lower()
     if request.query_params.get("url") or content_type.startswith("application/x-www-form-urlencoded"):
         raise LabelcoreError("importing tasks from a URL is not supported yet: download the file and upload it, "
@@ -70,13 +75,14 @@ async def import_tasks(project_id: int, request: Request, user: User = Depends(c
     form = await request.form(max_files=MAX_FILES) if content_type.startswith("multipart/form-data") else None
     try:
         if form is not None:
-            sources = await run_in_threadpool(_file_sources, form, registry, request, project_id)
+            sources = await run_in_threadpool(_file_sources, form, project_id, engine, registry, pm,
+                                              settings.uploads_dir)
         else:
             sources = [importing.json_body_source(registry, await request.body())]
-        predictors = await run_in_threadpool(ml_predicting.automatic_backends, get_engine(request), project_id)
+        predictors = await run_in_threadpool(ml_predicting.automatic_backends, engine, project_id)
         result = await run_in_threadpool(
-            importing.import_tasks, get_engine(request), project_id, sources, user_id=user.id, registry=registry,
-            pm=get_pm(request), options=options, started=started, want_task_ids=bool(predictors),
+            importing.import_tasks, engine, project_id, sources, user_id=user.id, registry=registry,
+            pm=pm, options=options, started=started, want_task_ids=bool(predictors),
         )
     except ImportProblems as exc:
         return _problems_response(exc)
@@ -90,7 +96,8 @@ async def import_tasks(project_id: int, request: Request, user: User = Depends(c
     return FastJSONResponse(status_code=201, content=result.as_json())
 
 
-def _file_sources(form: FormData, registry: Registry, request: Request, project_id: int) -> list[ImportSource]:
+def _file_sources(form: FormData, project_id: int, engine: Engine, registry: Registry, pm: pluggy.PluginManager,
+                  uploads_dir: Path) -> list[ImportSource]:
     uploads = [value for _, value in form.multi_items() if isinstance(value, UploadFile)]
     if not uploads:
         raise LabelcoreError("no files found in the form data")
@@ -99,14 +106,15 @@ def _file_sources(form: FormData, registry: Registry, request: Request, project_
                             importer=importing.importer_for(registry, upload.filename or ""))
                for upload in uploads if upload not in media]
     if media:  # images: stored under upload/<project>/, one task each
-        sources += importing.media_sources(get_engine(request), get_settings(request).uploads_dir, project_id,
+        sources += importing.media_sources(engine, uploads_dir, project_id,
                                            [(upload.filename or "upload", upload.file) for upload in media],
-                                           registry, get_pm(request))
+                                           registry, pm)
     return sources
 
 
 @router.post("/{project_id}/import/predictions", status_code=201)
-async def import_predictions(project_id: int, request: Request):
+async def import_predictions(project_id: int, request: Request, engine: Engine = Depends(get_engine),
+                             registry: Registry = Depends(get_registry), pm: pluggy.PluginManager = Depends(get_pm)):
     """Label Studio's predictions import: ``[{"task": id, "result": [...], "score", "model_version"}]``."""
     body = await request.body()
     try:
@@ -115,8 +123,7 @@ async def import_predictions(project_id: int, request: Request):
         raise LabelcoreError(f"the body is not valid JSON: {exc}") from None
     try:
         created = await run_in_threadpool(
-            importing.import_predictions, get_engine(request), project_id, items, registry=get_registry(request),
-            pm=get_pm(request),
+            importing.import_predictions, engine, project_id, items, registry=registry, pm=pm,
         )
     except ImportProblems as exc:
         return _problems_response(exc)

@@ -10,6 +10,7 @@ from labelcore.api.deps import Caller, current_caller, current_user, get_engine,
 from labelcore.api.serializers import draft_json, task_json
 from labelcore.db import read_session, write_session
 from labelcore.jobs import queue_for_app
+from labelcore.jsonio import FastJSONResponse
 from labelcore.models import Project
 from labelcore.registry import Registry
 from labelcore.services import distribution, ml_predicting
@@ -21,17 +22,20 @@ router = APIRouter(tags=["next"], dependencies=[Depends(current_user)])
 @router.get("/api/projects/{project_id}/next")
 def next_task(request: Request, project_id: int, caller: Caller = Depends(current_caller),
               engine: Engine = Depends(get_engine), registry: Registry = Depends(get_registry),
-              settings: Settings = Depends(get_settings)) -> dict:
+              settings: Settings = Depends(get_settings)) -> FastJSONResponse:
     if caller.via == "ml":  # /next reserves tasks: not for read-only ML tokens
         raise HTTPException(status_code=403, detail="ML backend tokens can only read.")
     user = caller.user
-    # the assignment commits before the response is built, so the project is held only for the choice
-    with write_session(engine) as session:
+    # only the choice holds the writer lock: what can be read before it is, and the response is built after
+    with read_session(engine) as session:
         project = session.get(Project, project_id)
         if project is None:
             raise HTTPException(status_code=404, detail="Not found.")
         sampler = distribution.sampler_for(registry, project)
-        assignment = distribution.assign_next_task(session, project, user.id, sampler, settings.task_lock_seconds)
+        plan = distribution.plan_next(session, project, user.id, sampler)
+    with write_session(engine) as session:
+        assignment = distribution.assign_next_task(session, project, user.id, sampler, settings.task_lock_seconds,
+                                                   plan=plan)
     rows = None
     if assignment is not None:
         # the project's model pre-labels the task now if it has no prediction of the shown version
@@ -47,4 +51,4 @@ def next_task(request: Request, project_id: int, caller: Caller = Depends(curren
         "unique_lock_id": None,
         "queue": assignment.queue,
     })
-    return out
+    return FastJSONResponse(out)  # a Response skips FastAPI's response validation (hot path)

@@ -13,20 +13,24 @@ from datetime import datetime, timezone
 from typing import Any
 
 import pluggy
-from sqlalchemy import delete, update
+from sqlalchemy import delete, insert, update
 from sqlmodel import Session, select
 
 from labelcore.config import ParsedConfig, parse_config
-from labelcore.errors import ConfigError, LabelcoreError
+from labelcore.errors import ConfigError, LabelcoreError, NotFoundError
 from labelcore.models import Annotation, Draft, Prediction, Project, Task, TaskLock, User
 from labelcore.registry import Registry
 from labelcore.results import check_results
-from labelcore.services.counters import recount_tasks
+from labelcore.services.counters import count_annotation, recount_tasks
 from labelcore.services.projects import parsed_config
 
 
 class ForbiddenError(LabelcoreError):
     status_code = 403
+
+
+# one Core statement with the row as parameters: no ORM unit of work, and its cache key is the same every time
+_INSERT_ANNOTATION = insert(Annotation.__table__).returning(Annotation.__table__.c.id)
 
 
 def _now() -> datetime:
@@ -105,39 +109,52 @@ def _keep_one_ground_truth(session: Session, annotation: Annotation) -> None:
 # --------------------------------------------------------------------------- annotations
 
 
-def precheck_result(engine: Any, task_id: int, values: dict[str, Any], registry: Registry,
-                    pm: pluggy.PluginManager | None) -> tuple[list, str] | None:
-    """Validate a submitted result before the write transaction, so the (SQLite) writer lock is
-    not held while it runs. Returns (result, the config it was checked against), or None when the
-    task does not exist (the write then reports it)."""
-    from labelcore.db import read_session
+def check_annotation_result(values: dict[str, Any], project: Project, task: Task, registry: Registry,
+                            pm: pluggy.PluginManager | None) -> list:
+    """The result of a new annotation, checked; a missing or null result is an empty one (a skip
+    usually carries none)."""
+    result = values.get("result")
+    return check_result([] if result is None else result, project, task, registry, pm)
 
-    with read_session(engine) as session:
-        task = session.get(Task, task_id)
-        project = session.get(Project, task.project_id) if task is not None else None
-        if task is None or project is None:
-            return None
-        result = values.get("result")
-        return check_result([] if result is None else result, project, task, registry, pm), project.label_config
+
+def _consume_drafts(session: Session, task: Task, user: User, draft_id: int | None) -> datetime | None:
+    """Delete the drafts an annotation is submitted from (the author's unsubmitted drafts of the
+    task, or the given one); returns when the first of them was created."""
+    if draft_id is None:
+        drafts = Draft.__table__  # Core DELETEs (here and below): ORM's cost more Python than SQLite's work
+        created = session.exec(delete(drafts).where(drafts.c.task_id == task.id, drafts.c.user_id == user.id,
+                                                    drafts.c.annotation_id.is_(None))
+                               .returning(drafts.c.created_at)).scalars().all()
+        return min(created, default=None)
+    draft = session.get(Draft, draft_id)
+    if draft is None:
+        return None
+    if draft.user_id != user.id or draft.task_id != task.id:
+        raise ForbiddenError(f"You have no permission to draft id:{draft.id}")
+    session.exec(delete(Draft).where(Draft.id == draft.id))
+    return draft.created_at
 
 
 def create_annotation(session: Session, project: Project, task: Task, user: User, values: dict[str, Any],
                       registry: Registry, pm: pluggy.PluginManager | None,
-                      draft_id: int | None = None, prechecked: tuple[list, str] | None = None) -> Annotation:
+                      draft_id: int | None = None, checked: list | None = None) -> Annotation:
     """Submit an annotation: checked, counted, and the author's draft of the task and lock released.
 
-    ``prechecked`` (from precheck_result) skips re-validating when the config is still the one the
-    result was checked against."""
-    if prechecked is not None and prechecked[1] == project.label_config:
-        result = prechecked[0]
-    else:
-        # a missing or null result is an empty one (a skip usually carries none)
-        result = values.get("result")
-        result = check_result([] if result is None else result, project, task, registry, pm)
+    ``project`` and ``task`` may have been read before this transaction began, and ``checked`` is
+    then the result as :func:`check_annotation_result` checked it against that project (so the
+    SQLite writer lock is not held while it runs); it is checked again only if the project's
+    config has changed since. NotFoundError when the task no longer exists."""
+    cancelled = bool(values.get("was_cancelled") or False)
+    label_config = count_annotation(session, task.id, cancelled, updated_at=_now(), updated_by_id=user.id)
+    if label_config is None:
+        raise NotFoundError(f"task {task.id} not found")
+    if checked is None or label_config != project.label_config:
+        task, project = session.get(Task, task.id), session.get(Project, project.id)
+        checked = check_annotation_result(values, project, task, registry, pm)
     annotation = Annotation(
-        task_id=task.id, project_id=project.id, result=result,
+        task_id=task.id, project_id=project.id, result=checked,
         completed_by_id=_user_id(session, values.get("completed_by"), user.id), updated_by_id=user.id,
-        was_cancelled=bool(values.get("was_cancelled") or False),
+        was_cancelled=cancelled,
         ground_truth=bool(values.get("ground_truth") or False),
         lead_time=values.get("lead_time"),
         unique_id=_short_text(values.get("unique_id"), "unique_id", 64) or str(uuid.uuid4()),
@@ -145,26 +162,13 @@ def create_annotation(session: Session, project: Project, task: Task, user: User
         last_action=_short_text(values.get("last_action"), "last_action", 64),
         parent_prediction_id=_reference(session, Prediction, values.get("parent_prediction"), "parent_prediction"),
         parent_annotation_id=_reference(session, Annotation, values.get("parent_annotation"), "parent_annotation"),
+        draft_created_at=_consume_drafts(session, task, user, draft_id),
     )
-    drafts = select(Draft).where(Draft.task_id == task.id, Draft.user_id == user.id,
-                                 Draft.annotation_id.is_(None))
-    if draft_id is not None:
-        drafts = select(Draft).where(Draft.id == draft_id)
-    consumed = session.exec(drafts).all()
-    for draft in consumed:
-        if draft.user_id != user.id or draft.task_id != task.id:
-            raise ForbiddenError(f"You have no permission to draft id:{draft.id}")
-    if consumed:
-        annotation.draft_created_at = min(draft.created_at for draft in consumed)
-    session.add(annotation)
-    session.flush()
+    annotation.id = session.exec(_INSERT_ANNOTATION, params=annotation.model_dump(exclude={"id"})).scalar_one()
     if annotation.ground_truth:
         _keep_one_ground_truth(session, annotation)
-    if consumed:
-        session.exec(delete(Draft).where(Draft.id.in_([draft.id for draft in consumed])))
-    session.exec(delete(TaskLock).where(TaskLock.task_id == task.id, TaskLock.user_id == user.id))
-    session.exec(update(Task).where(Task.id == task.id).values(updated_at=_now(), updated_by_id=user.id))
-    recount_tasks(session, project.id, [task.id])
+    locks = TaskLock.__table__
+    session.exec(delete(locks).where(locks.c.task_id == task.id, locks.c.user_id == user.id))
     return annotation
 
 

@@ -15,10 +15,14 @@ as an annotation (with overlap 1, a skipped task is done for everyone).
 
 One call to :func:`assign_next_task`, inside one write transaction:
 
-1. Reads that need no atomicity: whether the caller has postponed drafts, and (random order) a
-   random starting id. Then PostgreSQL takes ``pg_advisory_xact_lock(<ns>, project_id)`` (below);
+1. Reads that need no atomicity (:func:`plan_next`, which /next runs in a read session before the
+   write session, so on SQLite they stay out of the single writer lock): whether the caller has
+   postponed drafts, (random order) a random starting id, and whether the project has lock rows
+   to refresh or clear. Then PostgreSQL takes ``pg_advisory_xact_lock(<ns>, project_id)`` (below);
    on SQLite the write session's ``BEGIN IMMEDIATE`` already serialises every writer of the file.
-   "Now", against which locks expire, is read only once the lock is held.
+   "Now", against which locks expire, is read only once the lock is held. When the plan saw no
+   lock rows of the caller and none expired, step 3's INSERT ... SELECT runs at once, guarded by
+   "the caller still has no lock in the project"; only if it claims nothing do steps 2-4 follow.
 2. "Task lock": the caller's own live lock on a task still open to them is refreshed and returned,
    so asking again gives the same task until it is submitted, skipped, or the lock expires.
 3. Otherwise the caller's other locks in the project (stale) and the project's expired locks are
@@ -48,11 +52,12 @@ from __future__ import annotations
 import logging
 import random
 import zlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from sqlalchemy import Integer, and_, delete, exists, func, insert, literal, or_, select, text, update
+from sqlalchemy import Integer, and_, bindparam, delete, exists, func, insert, literal, or_, select, text, update
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import ColumnElement
 from sqlmodel import Session
@@ -82,6 +87,9 @@ _LS_QUEUE_NAMES = {
 _ADVISORY_NAMESPACE = zlib.crc32(b"labelcore.next_task") & 0x7FFFFFFF
 
 _EXPIRE_AT_TYPE = TaskLock.__table__.c.expire_at.type
+# "now" and the new lock's expiry in claims prepared before the writer lock (:func:`plan_next`)
+_NOW = bindparam("next_now", type_=_EXPIRE_AT_TYPE)
+_EXPIRE_AT = bindparam("next_expire_at", type_=_EXPIRE_AT_TYPE)
 
 
 class RandomStart(ColumnElement):
@@ -142,7 +150,7 @@ def _annotated_by(user_id: Any, task_id: Any = Task.id, **only: Any):
     return exists().where(condition).correlate_except(Annotation)
 
 
-def _taken(project: Project, user_id: int, now: datetime, for_skipper: bool = False):
+def _taken(project: Project, user_id: int, now: datetime | ColumnElement, for_skipper: bool = False):
     """How many annotators hold the task, as ``user_id`` sees it (an SQL expression over Task)."""
     live_locks = (
         select(func.count(TaskLock.id))
@@ -171,7 +179,7 @@ def _postponed_by(user_id: int):
     return exists().where(postponed).correlate_except(Draft)
 
 
-def _open_to(project: Project, user_id: int, now: datetime, has_postponed: bool) -> list[Any]:
+def _open_to(project: Project, user_id: int, now: datetime | ColumnElement, has_postponed: bool) -> list[Any]:
     """WHERE clauses of the regular queue: open tasks of the project for this user."""
     clauses = [
         Task.project_id == project.id,
@@ -184,13 +192,40 @@ def _open_to(project: Project, user_id: int, now: datetime, has_postponed: bool)
     return clauses
 
 
-def _has_postponed(session: Session, project: Project, user_id: int) -> bool:
-    # most users have no postponed draft: then the regular queue needs no per-task draft probe
-    return session.exec(
-        select(Draft.id).join(Task, Task.id == Draft.task_id)
-        .where(Draft.user_id == user_id, Draft.was_postponed == True, Task.project_id == project.id)  # noqa: E712
-        .limit(1)
-    ).first() is not None
+@dataclass(frozen=True)
+class NextPlan:
+    """What /next reads before it takes the writer lock (see :func:`plan_next`)."""
+
+    has_postponed: bool
+    pivot: int | None
+    tidy: bool
+    #: without ``tidy``: the INSERT ... SELECT claims of the regular queue, bound to ``_NOW`` and ``_EXPIRE_AT``
+    claims: tuple[Any, ...] = ()
+
+
+def plan_next(session: Session, project: Project, user_id: int, sampler: SamplerSpec) -> NextPlan:
+    """The reads of /next that need no atomicity, for any session (a read session keeps them out of
+    SQLite's single writer lock): whether the caller has postponed drafts (most have none, and then
+    the regular queue needs no per-task draft probe), where a random walk starts (any open id will
+    do), and whether the project has lock rows to refresh or clear (``tidy``: the caller holds one,
+    or one has expired). Without ``tidy`` the locked step is one prepared INSERT ... SELECT."""
+    postponed = (select(Draft.id).join(Task, Task.id == Draft.task_id)
+                 .where(Draft.user_id == user_id, Draft.was_postponed == True,  # noqa: E712
+                        Task.project_id == project.id))
+    locks = select(TaskLock.id).where(TaskLock.project_id == project.id,
+                                      or_(TaskLock.user_id == user_id, TaskLock.expire_at <= utcnow()))
+    has_postponed, tidy = session.exec(select(postponed.exists(), locks.exists())).one()
+    order = list(sampler.order_by(project))
+    pivot = _random_pivot(session, project) if order and isinstance(order[0], RandomStart) else None
+    claims: list[Any] = []
+    if not tidy:
+        # built here, outside the writer lock (building one costs about as much as running it); the guard
+        # makes a claim give way to the full step if the caller has taken a lock since (a concurrent /next)
+        no_lock_of_caller = ~exists().where(TaskLock.project_id == project.id, TaskLock.user_id == user_id
+                                            ).correlate_except(TaskLock)
+        claims = _regular_claims(project, user_id, order, bool(has_postponed), pivot, _NOW, _EXPIRE_AT,
+                                 no_lock_of_caller)
+    return NextPlan(bool(has_postponed), pivot, bool(tidy), tuple(claims))
 
 
 # --------------------------------------------------------------------------- the atomic step
@@ -225,14 +260,30 @@ def _refresh_own_lock(session: Session, project: Project, user_id: int, now: dat
     return min(refreshed) if refreshed else None
 
 
-def _lock_first(session: Session, project: Project, user_id: int, expire_at: datetime, query) -> int | None:
-    """Lock the first task ``query`` (a SELECT of Task.id, ordered, LIMIT 1) finds; one statement."""
+def _claim(project: Project, user_id: int, expire_at: datetime | ColumnElement, query):
+    """The INSERT that locks the first task ``query`` (a SELECT of Task.id, ordered, LIMIT 1) finds."""
     chosen = query.subquery()
-    statement = insert(TaskLock).from_select(
+    if not isinstance(expire_at, ColumnElement):
+        expire_at = literal(expire_at, _EXPIRE_AT_TYPE)
+    locks = TaskLock.__table__  # a Core INSERT: with ORM's, execution parameters would mean rows to insert
+    return insert(locks).from_select(
         ["task_id", "project_id", "user_id", "expire_at"],
-        select(chosen.c.id, literal(project.id), literal(user_id), literal(expire_at, _EXPIRE_AT_TYPE)),
-    ).returning(TaskLock.task_id)
-    return session.exec(statement).scalar()
+        select(chosen.c.id, literal(project.id), literal(user_id), expire_at),
+    ).returning(locks.c.task_id)
+
+
+def _claim_first(session: Session, claims: Sequence[Any], params: dict[str, Any] | None = None) -> int | None:
+    """Run the claims in turn until one locks a task; its id (None when none did)."""
+    for claim in claims:
+        task_id = session.exec(claim, params=params).scalar()
+        if task_id is not None:
+            return task_id
+    return None
+
+
+def _lock_first(session: Session, project: Project, user_id: int, expire_at: datetime, query) -> int | None:
+    """Lock the first task ``query`` finds; one statement."""
+    return _claim_first(session, [_claim(project, user_id, expire_at, query)])
 
 
 def _random_pivot(session: Session, project: Project) -> int | None:
@@ -246,19 +297,15 @@ def _random_pivot(session: Session, project: Project) -> int | None:
     return random.randint(low, high)
 
 
-def _regular_queue(session: Session, project: Project, user_id: int, order: list[Any], has_postponed: bool,
-                   pivot: int | None, now: datetime, expire_at: datetime) -> int | None:
-    candidates = select(Task.id).where(*_open_to(project, user_id, now, has_postponed))
+def _regular_claims(project: Project, user_id: int, order: list[Any], has_postponed: bool, pivot: int | None,
+                    now: datetime | ColumnElement, expire_at: datetime | ColumnElement, *guards: Any) -> list[Any]:
+    candidates = select(Task.id).where(*_open_to(project, user_id, now, has_postponed), *guards)
     if order and isinstance(order[0], RandomStart):
         if pivot is None:
-            return None
-        for side in (Task.id >= pivot, Task.id < pivot):
-            task_id = _lock_first(session, project, user_id, expire_at,
-                                  candidates.where(side).order_by(Task.id).limit(1))
-            if task_id is not None:
-                return task_id
-        return None
-    return _lock_first(session, project, user_id, expire_at, candidates.order_by(*order).limit(1))
+            return []
+        return [_claim(project, user_id, expire_at, candidates.where(side).order_by(Task.id).limit(1))
+                for side in (Task.id >= pivot, Task.id < pivot)]
+    return [_claim(project, user_id, expire_at, candidates.order_by(*order).limit(1))]
 
 
 def _postponed_queue(session: Session, project: Project, user_id: int, now: datetime,
@@ -287,21 +334,25 @@ def _skipped_queue(session: Session, project: Project, user_id: int, now: dateti
 
 
 def assign_next_task(session: Session, project: Project, user_id: int, sampler: SamplerSpec,
-                     lock_seconds: int, now: datetime | None = None) -> Assignment | None:
+                     lock_seconds: int, now: datetime | None = None, plan: NextPlan | None = None) -> Assignment | None:
     """Choose the next task for ``user_id`` in ``project`` and lock it for ``lock_seconds``.
 
     ``session`` must be a write session (``labelcore.db.write_session``) whose transaction this
     call may lock; the assignment is final when it commits. Returns None when nothing is open to
-    the user (the API answers 404). ``now`` overrides the clock (tests).
+    the user (the API answers 404). ``plan``: :func:`plan_next`, read before the write session
+    began (else it is read here). ``now`` overrides the clock (tests).
     """
-    # what needs no atomicity is read before the project is locked, to keep the locked part short:
-    # the caller's own drafts, and where a random walk starts (any open id will do)
+    # what needs no atomicity is read before the project is locked, to keep the locked part short
     order = list(sampler.order_by(project))
-    has_postponed = _has_postponed(session, project, user_id)
-    pivot = _random_pivot(session, project) if order and isinstance(order[0], RandomStart) else None
+    plan = plan or plan_next(session, project, user_id, sampler)
     granted_at = _lock_project(session, project.id)
     now = now or granted_at
     expire_at = now + timedelta(seconds=lock_seconds)
+
+    # the common case, one statement: no lock rows to refresh or clear when the plan was read
+    task_id = _claim_first(session, plan.claims, {_NOW.key: now, _EXPIRE_AT.key: expire_at})
+    if task_id is not None:
+        return Assignment(task_id, _queue_name(sampler))
 
     task_id = _refresh_own_lock(session, project, user_id, now, expire_at)
     if task_id is not None:
@@ -313,7 +364,8 @@ def assign_next_task(session: Session, project: Project, user_id: int, sampler: 
                                         or_(TaskLock.user_id == user_id, TaskLock.expire_at <= now))
                  .execution_options(synchronize_session=False))
 
-    task_id = _regular_queue(session, project, user_id, order, has_postponed, pivot, now, expire_at)
+    task_id = _claim_first(session, _regular_claims(project, user_id, order, plan.has_postponed, plan.pivot, now,
+                                                    expire_at))
     if task_id is not None:
         return Assignment(task_id, _queue_name(sampler))
     task_id = _postponed_queue(session, project, user_id, now, expire_at)
