@@ -17,7 +17,8 @@ Per run (``--repeat`` runs per batch size, each on a fresh project and a freshly
    emptying label-studio-ml's download cache;
 4. ``sync``: ``--sample`` tasks have their predictions deleted and are opened one by one with
    ``GET /api/tasks/{id}`` (the project shows predictions, so each open predicts and stores one
-   task within the request); p50/p95 of those, and of opening a task that already has one.
+   task within the request); p50/p95 of those, and of opening a task that already has one; and
+   the p50 of fetching one image from labelcore on a new connection (admin token).
 
 One JSON line per run, with the load average before and after and both servers' RSS.
 
@@ -37,6 +38,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from datetime import datetime
 from pathlib import Path
 
@@ -190,6 +192,15 @@ def run(server: LiveServer, kind: str, model_url: str, model_pid: int, images: l
             shutil.rmtree(home / "cache", ignore_errors=True)  # label-studio-ml's download cache
             direct_s = direct_predict(model_url, project, tasks, batch)
             record.update(direct_seconds=round(direct_s, 2), direct_predictions_per_s=round(len(tasks) / direct_s, 1))
+
+        fetches = []
+        for task in tasks[:sample]:  # one connection per image, as label-studio-tools' requests.get does
+            began = time.perf_counter()
+            with urllib.request.urlopen(urllib.request.Request(server.url + task["data"]["image"],
+                                                               headers=server.headers)) as image:
+                image.read()
+            fetches.append(time.perf_counter() - began)
+        record["media_fetch_p50_ms"] = round(1000 * statistics.median(fetches), 1)
 
         picked = [task["id"] for task in tasks[:sample]]
         http.post("/api/dm/actions", params={"id": "delete_tasks_predictions", "project": project["id"]},
