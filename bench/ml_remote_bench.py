@@ -45,7 +45,7 @@ from pathlib import Path
 import httpx
 
 from labelcore.services.ml_protocol import project_uid
-from labelcore.testing import LiveServer, free_port
+from labelcore.testing import LiveServer, free_port, stop_process, wait_healthy
 from labelcore_ml_yolo.synthetic import generate
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -70,20 +70,6 @@ def loadavg() -> list[float]:
     return [round(value, 2) for value in os.getloadavg()]
 
 
-def wait_up(url: str, process: subprocess.Popen, log: Path, seconds: float = 60) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            sys.exit(f"model server exited with {process.returncode}: {log.read_text()[-2000:]}")
-        try:
-            if httpx.get(f"{url}/health", timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.2)
-    sys.exit(f"model server did not answer within {seconds:g} s: {log.read_text()[-2000:]}")
-
-
 def start_model_server(kind: str, home: Path) -> tuple[subprocess.Popen, str]:
     port = free_port()
     if kind == "lsml":
@@ -100,7 +86,10 @@ def start_model_server(kind: str, home: Path) -> tuple[subprocess.Popen, str]:
     with log.open("wb") as out:
         process = subprocess.Popen(command, cwd=home, env=env, stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
-    wait_up(url, process, log)
+    try:
+        wait_healthy(url, process, log, f"the {kind} model server", seconds=60)
+    except RuntimeError as exc:
+        sys.exit(str(exc))
     return process, url
 
 
@@ -249,11 +238,7 @@ def main() -> None:
                         print(json.dumps(run(server, args.server, model_url, process.pid, images, batch, rep,
                                              args.sample, args.direct, home)), flush=True)
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
+            stop_process(process)
 
 
 if __name__ == "__main__":
