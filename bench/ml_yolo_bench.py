@@ -1,6 +1,6 @@
 """Predictions per second of the yolo ML backend (not a pass/fail test), end to end.
 
-Saves N synthetic 640x480 JPEGs (plugins/ml_yolo's generator), then times ``model.predict`` over
+Saves N synthetic JPEGs (plugins/ml_yolo's generator; 640x480 unless ``--size``), then times ``model.predict`` over
 all of them at each batch size: reading each file through a media opener, decoding, letterboxing,
 ONNX Runtime on the CPU, decoding boxes and building Label Studio results. One warm-up batch
 runs first; the best of ``--repeat`` runs is printed per batch size.
@@ -35,13 +35,15 @@ def main() -> None:
     parser.add_argument("--images", type=int, default=200)
     parser.add_argument("--batch", default="1,8")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--size", default="640x480", help="image width x height")
     args = parser.parse_args()
 
     parsed = ConfigChecker(plugin_manager(labelcore_tags_image)).parse(CONFIG)
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder)
         tasks = []
-        for index, (image, _) in enumerate(generate(9001, args.images, [(640, 480)])):
+        width, height = (int(value) for value in args.size.split("x"))
+        for index, (image, _) in enumerate(generate(9001, args.images, [(width, height)])):
             image.save(root / f"{index}.jpg", quality=90)
             tasks.append({"id": index, "data": {"image": f"/data/upload/1/{index}.jpg"}})
 
@@ -58,7 +60,7 @@ def main() -> None:
                 predictions = model.predict(tasks)
                 runs.append(time.perf_counter() - started)
             regions = sum(len(p.result) for p in predictions)
-            print(json.dumps({"bench": "ml_yolo", "batch": batch, "images": len(tasks),
+            print(json.dumps({"bench": "ml_yolo", "batch": batch, "images": len(tasks), "size": args.size,
                               "predictions_per_s": round(len(tasks) / min(runs), 1),
                               "seconds": [round(r, 2) for r in runs], "regions": regions,
                               "onnxruntime": onnxruntime.__version__, "cpus": os.cpu_count(),

@@ -106,13 +106,8 @@ class LiveServer:
         raise RuntimeError(f"labelcore serve did not answer within {timeout} s; see {self.log.name}")
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except Exception:
-                self.process.kill()
         if self.process is not None:
+            stop_process(self.process)
             self.log.close()
         self.process = None
 
@@ -152,6 +147,41 @@ def eventually(check: Any, what: str, seconds: float = 60.0, interval: float = 0
             pytest.fail(f"gave up waiting for {what} after {seconds:g} s")
         time.sleep(interval)
     return value
+
+
+def wait_healthy(url: str, process: Any, log: Any, what: str, seconds: float = 30.0) -> None:
+    """Poll ``url``/health until it answers 200; RuntimeError naming ``what``, with the ``log`` file's
+    text, if ``process`` (a Popen) exits first or ``seconds`` pass."""
+    import time
+    from pathlib import Path
+
+    import httpx
+
+    deadline = time.monotonic() + seconds
+    while True:
+        if process.poll() is not None:
+            raise RuntimeError(f"{what} exited with {process.returncode}: {Path(log).read_text()[-4000:]}")
+        try:
+            if httpx.get(f"{url}/health", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{what} did not answer within {seconds:g} s: {Path(log).read_text()[-4000:]}")
+        time.sleep(0.1)
+
+
+def stop_process(process: Any, seconds: float = 10.0) -> None:
+    """Terminate a Popen and wait for it; kill it if it is still there after ``seconds``."""
+    import subprocess
+
+    if process.poll() is None:
+        process.terminate()
+    try:
+        process.wait(timeout=seconds)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 def free_port() -> int:

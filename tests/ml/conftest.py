@@ -9,7 +9,6 @@ import json
 import os
 import subprocess
 import threading
-import time
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -21,7 +20,7 @@ from PIL import Image
 
 from labelcore.builtin.ml_remote import RemoteModel, RemoteSettings
 from labelcore.services.ml_protocol import project_uid
-from labelcore.testing import LiveServer, free_port
+from labelcore.testing import LiveServer, free_port, stop_process, wait_healthy
 
 ROOT = Path(__file__).resolve().parents[2]
 MODEL_SCRIPT = Path(__file__).with_name("lsml_model.py")
@@ -111,26 +110,13 @@ def lsml_server(tmp_path) -> Iterator[LabelStudioML]:
                                    cwd=home, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"label-studio-ml exited with {process.returncode}: {(home / 'server.log').read_text()}")
-            try:
-                if httpx.get(f"{url}/health", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"label-studio-ml did not answer within 30 s: {(home / 'server.log').read_text()}")
-            time.sleep(0.1)
+        try:
+            wait_healthy(url, process, home / "server.log", "label-studio-ml")
+        except RuntimeError as exc:
+            pytest.fail(str(exc))
         yield LabelStudioML(url, home / "calls.jsonl", home / "models")
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_process(process)
 
 
 @pytest.fixture
