@@ -13,6 +13,7 @@ import json
 import logging
 import secrets
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import IO, Any
 from urllib.parse import urljoin, urlsplit
@@ -139,7 +140,14 @@ class ProjectModel:
 
 
 class ServedBackend:
-    """One backend spec with its settings, building (and reusing) a model per calling project."""
+    """One backend spec with its settings, building (and reusing) a model per calling project.
+
+    At most ``max_projects`` models are kept: the least recently used one is dropped when another
+    project calls (a caller never says when its project is gone), and is set up again from the
+    ``label_config`` of its next ``/predict`` if it comes back.
+    """
+
+    max_projects = 16
 
     def __init__(self, spec: MLBackendSpec, settings: BaseModel, registry: Registry,
                  pm: pluggy.PluginManager | None = None):
@@ -147,7 +155,7 @@ class ServedBackend:
         self.settings = settings
         self.registry = registry
         self.pm = pm
-        self.models: dict[str, ProjectModel] = {}
+        self.models: OrderedDict[str, ProjectModel] = OrderedDict()
         self._guard = threading.Lock()
         self._project_locks: dict[str, threading.Lock] = {}
 
@@ -165,6 +173,7 @@ class ServedBackend:
             if current is not None and current.schema == schema:
                 if credentials:
                     current.media.hostname, current.media.access_token = hostname, access_token
+                self._used(project)
                 return current
             config = parse_config(schema, self.registry, self.pm)
             media = current.media if current is not None and not credentials else RemoteMedia(hostname, access_token)
@@ -172,7 +181,16 @@ class ServedBackend:
             model.setup(config, media)
             entry = ProjectModel(project=project, schema=schema, model=model, media=media)
             self.models[project] = entry
+            self._used(project)
             return entry
+
+    def _used(self, project: str) -> None:
+        with self._guard:
+            self.models.move_to_end(project)
+            while len(self.models) > self.max_projects:
+                # not closed here: a request may still be predicting with it; its sockets go with it
+                dropped, _ = self.models.popitem(last=False)
+                self._project_locks.pop(dropped, None)
 
     def known(self, project: str) -> ProjectModel | None:
         return self.models.get(project)

@@ -397,3 +397,20 @@ def test_serve_starts_a_server_that_predicts(cli_env, public_images, tmp_path):
         process.terminate()
         process.wait(timeout=10)
         log.close()
+
+
+def test_models_of_projects_not_called_lately_are_dropped_and_set_up_again(brightness_registry):
+    from labelcore.ml_server import ServedBackend
+
+    registry, pm = brightness_registry
+    spec = registry.ml_backends["brightness_fixed"]
+    served = ServedBackend(spec, spec.settings_model(), registry, pm)
+    served.max_projects = 2
+    first = served.model_for("1.100", CONFIG)
+    served.model_for("2.200", CONFIG)
+    assert served.model_for("1.100", CONFIG) is first  # used again: now the most recent
+    served.model_for("3.300", CONFIG)
+
+    assert list(served.models) == ["1.100", "3.300"]
+    assert served.model_for("2.200", CONFIG).model is not None  # set up again on its next call
+    assert list(served.models) == ["3.300", "2.200"]

@@ -154,6 +154,18 @@ def read_ml_token(engine: Any, secret: str, token: str) -> dict | None:
 # --------------------------------------------------------------------------- media
 
 
+_media_client: Any = None
+
+
+def _shared_media_client() -> Any:
+    """One outbound client for every in-process model's http(s) media (building one costs ~20 ms)."""
+    global _media_client
+    with _GUARD:
+        if _media_client is None:
+            _media_client = outbound.client(timeout=60.0)
+        return _media_client
+
+
 def media_opener(settings: Any) -> MediaOpener:
     """``media(url)`` for models running inside labelcore: files labelcore serves are read from disk
     (also when given as absolute URLs of labelcore itself), other http(s) URLs are fetched through
@@ -167,7 +179,7 @@ def media_opener(settings: Any) -> MediaOpener:
         parts = urlsplit(local)
         if parts.scheme in ("http", "https"):
             try:
-                with outbound.client(timeout=60.0) as client, client.stream("GET", local) as response:
+                with _shared_media_client().stream("GET", local) as response:
                     if response.status_code != 200:
                         raise LabelcoreError(f"media {url} answered HTTP {response.status_code}")
                     return io.BytesIO(outbound.read_limited(response))
