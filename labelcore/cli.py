@@ -130,12 +130,19 @@ def plugins(as_json: bool, show_all: bool) -> None:
 
 
 def _settings(data_dir: Path | None, **overrides: Any):
+    from pydantic import ValidationError
+
     from labelcore.settings import Settings
 
     values = {key: value for key, value in overrides.items() if value is not None}
     if data_dir is not None:
         values["data_dir"] = data_dir
-    return Settings(**values)
+    try:
+        return Settings(**values)
+    except ValidationError as exc:
+        problems = "; ".join(f"LABELCORE_{'_'.join(map(str, error['loc'])).upper()}: {error['msg']}"
+                             for error in exc.errors())
+        raise click.ClickException(f"invalid setting: {problems}") from None
 
 
 data_dir_option = click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
@@ -145,25 +152,40 @@ data_dir_option = click.option("--data-dir", type=click.Path(file_okay=False, pa
 @main.command()
 @click.option("--host", default=None, help="Address to bind (default 127.0.0.1).")
 @click.option("--port", type=int, default=None, help="Port (default 8080).")
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="Server processes sharing the port and the database (default: $LABELCORE_WORKERS or 1).")
 @data_dir_option
-def serve(host: str | None, port: int | None, data_dir: Path | None) -> None:
-    """Run the web server (FastAPI on uvicorn)."""
+def serve(host: str | None, port: int | None, workers: int | None, data_dir: Path | None) -> None:
+    """Run the web server (FastAPI on uvicorn).
+
+    With several workers, the schema upgrade, the first admin and the signing key are made here,
+    once, before the workers start; each worker builds its app from the same ``LABELCORE_*``
+    environment, which the options above are written into.
+    """
+    import os
+
     import uvicorn
 
     from labelcore.app import create_app
     from labelcore.db import make_engine, migrate
     from labelcore.services.users import ensure_first_admin
 
-    settings = _settings(data_dir, host=host, port=port)
+    settings = _settings(data_dir, host=host, port=port, workers=workers)
     registry, pm = _registry_and_pm()
     engine = make_engine(settings)
     migrate(engine)
     login = ensure_first_admin(engine, settings)
     engine.dispose()
-    app = create_app(settings, pm)
     click.echo(f"labelcore {__import__('labelcore').__version__}: data in {settings.resolved_data_dir}")
     click.echo(f"open http://{settings.host}:{settings.port}/ and {login}")
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning", access_log=False)
+    options = {"host": settings.host, "port": settings.port, "log_level": "warning", "access_log": False}
+    if settings.workers == 1:
+        uvicorn.run(create_app(settings, pm), **options)
+        return
+    settings.signing_key  # written to the data folder now, not by two workers at once
+    os.environ.update({"LABELCORE_DATA_DIR": str(settings.resolved_data_dir), "LABELCORE_HOST": settings.host,
+                       "LABELCORE_PORT": str(settings.port), "LABELCORE_WORKERS": "1"})
+    uvicorn.run("labelcore.app:create_app", factory=True, workers=settings.workers, **options)
 
 
 @main.group()

@@ -3,12 +3,21 @@
 SQLite (the embedded default) runs in WAL mode with a busy timeout and foreign keys on, and
 write transactions start with ``BEGIN IMMEDIATE``: a transaction that read first and then tries to
 write would otherwise fail at once with "database is locked" instead of waiting its turn.
+
+SQLite writers queue twice before ``BEGIN IMMEDIATE``: first in this process (``_FifoLock``,
+first come first served), then across processes (``labelcore serve --workers N``, or several
+``labelcore serve`` on one file) on an exclusive ``flock`` of ``<database>.writer.lock``, held
+until commit or rollback. The kernel wakes a waiting process as soon as the lock is free, where
+SQLite's busy timeout would make it sleep and poll, and lose to newcomers for seconds under load.
+PostgreSQL writers lock rows, not the database, and skip both queues.
 """
 
 from __future__ import annotations
 
 import collections
 import contextlib
+import fcntl
+import os
 import threading
 import weakref
 from collections.abc import Iterator, Sequence
@@ -81,7 +90,7 @@ def read_session(engine: Engine) -> Iterator[Session]:
 class _FifoLock:
     """A first-come-first-served lock. SQLite's busy handler makes waiting writers sleep and
     retry, so under 50 concurrent writers some lose to newcomers for seconds; queueing this
-    process's writers here first keeps the wait fair (other processes still meet the busy timeout).
+    process's writers here first keeps the wait fair.
 
     Each waiter sleeps on its own lock and the holder hands over to the first in line only: waking
     every waiter on each release (a Condition's notify_all) cost a third of the server's CPU at
@@ -110,18 +119,39 @@ class _FifoLock:
                 self._held = False
 
 
-_WRITE_LOCKS: weakref.WeakKeyDictionary[Engine, _FifoLock] = weakref.WeakKeyDictionary()
+@contextmanager
+def _file_lock(path: str | None) -> Iterator[None]:
+    """An exclusive ``flock`` on ``path`` (created if missing), waited for with the GIL released.
+    The file is opened on each entry, so a forked child never shares its parent's lock."""
+    if path is None:
+        yield
+        return
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing the only descriptor of the open file releases the lock
+
+
+_WRITE_LOCKS: weakref.WeakKeyDictionary[Engine, tuple[_FifoLock, str | None]] = weakref.WeakKeyDictionary()
 _WRITE_LOCKS_GUARD = threading.Lock()
 
 
-def _writer_queue(engine: Engine):
+@contextmanager
+def _writer_queue(engine: Engine) -> Iterator[None]:
     if engine.dialect.name != "sqlite":
-        return contextlib.nullcontext()  # PostgreSQL writers lock rows, not the database
+        yield  # PostgreSQL writers lock rows, not the database
+        return
     with _WRITE_LOCKS_GUARD:
-        lock = _WRITE_LOCKS.get(engine)
-        if lock is None:
-            lock = _WRITE_LOCKS[engine] = _FifoLock()
-    return lock
+        queue = _WRITE_LOCKS.get(engine)
+        if queue is None:
+            database = engine.url.database
+            on_disk = database and database != ":memory:" and not database.startswith("file:")
+            queue = _WRITE_LOCKS[engine] = (_FifoLock(), f"{database}.writer.lock" if on_disk else None)
+    fifo, lock_path = queue
+    with fifo, _file_lock(lock_path):
+        yield
 
 
 @contextmanager

@@ -19,6 +19,7 @@ class Settings(BaseSettings):
     database_url: str | None = Field(default=None, description="SQLAlchemy URL; SQLite in data_dir when unset.")
     host: str = "127.0.0.1"
     port: int = 8080
+    workers: int = Field(default=1, ge=1, description="Server processes ``labelcore serve`` runs on one database.")
     username: str | None = Field(default=None, description="First admin's email, created at start if missing.")
     password: str | None = None
     user_token: str | None = Field(default=None, description="API token given to that first admin.")

@@ -1,4 +1,5 @@
-"""`labelcore validate`: the summary on success, every error with its line on failure."""
+"""`labelcore validate`: the summary on success, every error with its line on failure; `labelcore serve`
+refuses bad settings before starting."""
 
 from __future__ import annotations
 
@@ -104,3 +105,17 @@ def test_the_bundled_examples_validate_with_their_tasks(run):
 
     assert result.exit_code == 0
     assert result.output.splitlines()[-1] == "  tasks checked: 2"
+
+
+def test_serve_refuses_fewer_than_one_worker(tmp_path):
+    result = CliRunner().invoke(main, ["serve", "--workers", "0", "--data-dir", str(tmp_path)])
+
+    assert result.exit_code == 2
+    assert "--workers" in result.output and "0 is not in the range x>=1" in result.output
+
+
+def test_serve_names_a_bad_setting_from_the_environment(tmp_path):
+    result = CliRunner().invoke(main, ["serve", "--data-dir", str(tmp_path)], env={"LABELCORE_WORKERS": "0"})
+
+    assert result.exit_code == 1
+    assert result.output == "Error: invalid setting: LABELCORE_WORKERS: Input should be greater than or equal to 1\n"

@@ -1,9 +1,11 @@
 """Many annotators asking ``/next`` at once, through two server processes on one database (the same
-PostgreSQL database, or the same SQLite file): no task is ever handed to more annotators than its
-overlap. Timing is measured by bench/annotators.py, never asserted here."""
+PostgreSQL database, or the same SQLite file), or through the workers of one ``labelcore serve
+--workers 2``: no task is ever handed to more annotators than its overlap. Timing is measured by
+bench/annotators.py, never asserted here."""
 
 from __future__ import annotations
 
+import os
 import random
 import re
 import threading
@@ -37,6 +39,31 @@ def twin(server):
     live.token, live.password = server.token, server.password  # the same first admin, the same credentials
     with live:
         yield live
+
+
+@pytest.fixture(scope="module")
+def workers(server):
+    """``labelcore serve`` with two worker processes, on ``server``'s database."""
+    live = LiveServer(server.data_dir, database_url=server.database_url, env={"LABELCORE_WORKERS": "2"})
+    live.token, live.password = server.token, server.password
+    with live:
+        yield live
+
+
+def worker_cpu(live: LiveServer) -> dict[int, int]:
+    """CPU ticks used so far by each worker process of ``live`` (uvicorn spawns them as children)."""
+    parent = live.process.pid
+    children = [int(pid) for task in os.listdir(f"/proc/{parent}/task")
+                for pid in open(f"/proc/{parent}/task/{task}/children").read().split()]
+    ticks = {}
+    for pid in children:
+        with open(f"/proc/{pid}/cmdline", "rb") as cmdline:
+            if b"spawn_main" not in cmdline.read():
+                continue  # multiprocessing's resource tracker
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rpartition(")")[2].split()
+        ticks[pid] = int(fields[11]) + int(fields[12])  # utime + stime
+    return ticks
 
 
 @dataclass
@@ -131,9 +158,9 @@ def harness(server):
     harness.close()
 
 
-def clients(stream: Stream, *servers: LiveServer) -> list[httpx.Client]:
-    return [httpx.Client(base_url=live.url, headers={"Authorization": f"Token {stream.token}"}, timeout=60)
-            for live in servers]
+def clients(stream: Stream, *servers: LiveServer, keep_alive: bool = True) -> list[httpx.Client]:
+    headers = {"Authorization": f"Token {stream.token}"} | ({} if keep_alive else {"Connection": "close"})
+    return [httpx.Client(base_url=live.url, headers=headers, timeout=60) for live in servers]
 
 
 def test_annotators_asking_at_the_same_instant_get_different_tasks(server, twin, harness):
@@ -157,21 +184,38 @@ def test_annotators_asking_at_the_same_instant_get_different_tasks(server, twin,
 
 @pytest.mark.parametrize("overlap", [1, 2])
 def test_no_task_gets_more_annotators_than_its_overlap(server, twin, harness, overlap):
+    label_all_and_check_overlap(harness, overlap, [server, twin])
+
+
+def test_workers_of_one_server_never_serve_a_task_beyond_its_overlap(workers, harness):
+    before = worker_cpu(workers)
+    # a new connection per call, so the kernel hands calls to either worker, not one for the whole run
+    label_all_and_check_overlap(harness, 2, [workers], keep_alive=False)
+    used = {pid: ticks - before.get(pid, 0) for pid, ticks in worker_cpu(workers).items()}
+    assert len(used) == 2, used
+    # both workers served: an idle worker's event loop uses well under 1% of what serving takes
+    assert all(ticks * 10 >= sum(used.values()) for ticks in used.values()), used
+
+
+def label_all_and_check_overlap(harness: Harness, overlap: int, servers: list[LiveServer],
+                                keep_alive: bool = True) -> None:
+    """ANNOTATORS annotators label a project through ``servers`` in turn; then no task was held by more
+    annotators at once than its overlap, and every task ended with exactly that many annotations."""
     tasks = 60
     project_id = harness.project(tasks=tasks, overlap=overlap)
     streams = [harness.annotator() for _ in range(ANNOTATORS)]
     start = threading.Barrier(ANNOTATORS)
 
     def label(stream: Stream) -> None:
-        # calls alternate between the two server processes; about one task in five is skipped, so a
+        # calls alternate between the servers; about one task in five is skipped, so a
         # task passes through several hands over time and only "at once" is bounded by the overlap
         chance = random.Random(stream.user_id)
-        pair = clients(stream, server, twin)
+        pair = clients(stream, *servers, keep_alive=keep_alive)
         try:
             start.wait()
             deadline = time.monotonic() + 120
             while time.monotonic() < deadline:
-                response = pair[stream.calls % 2].get(f"/api/projects/{project_id}/next/")
+                response = pair[stream.calls % len(pair)].get(f"/api/projects/{project_id}/next/")
                 stream.calls += 1
                 if response.status_code == 404:
                     # nothing open for this annotator now; what others hold may still come back as skips
@@ -183,7 +227,7 @@ def test_no_task_gets_more_annotators_than_its_overlap(server, twin, harness, ov
                 task_id, got_at = response.json()["id"], time.monotonic()
                 skip = chance.random() < 0.2
                 stream.served.append((task_id, got_at, time.monotonic(), skip))
-                harness.submit(pair[stream.calls % 2], stream, task_id, skip)
+                harness.submit(pair[stream.calls % len(pair)], stream, task_id, skip)
         finally:
             for client in pair:
                 client.close()
@@ -197,7 +241,7 @@ def test_no_task_gets_more_annotators_than_its_overlap(server, twin, harness, ov
             served_to[task_id].append(stream.user_id)
     stored = harness.annotations_per_task(project_id)
     calls = sum(stream.calls for stream in streams)
-    print(f"overlap={overlap}: {calls} /next calls through 2 processes, "
+    print(f"overlap={overlap}: {calls} /next calls through {len(servers)} server(s), "
           f"{sum(map(len, served_to.values()))} tasks served, {sum(map(len, stored.values()))} annotations "
           f"({sum(skipped for rows in stored.values() for _, skipped in rows)} skips)")
 
