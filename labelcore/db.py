@@ -15,8 +15,6 @@ PostgreSQL writers lock rows, not the database, and skip both queues.
 from __future__ import annotations
 
 import collections
-import contextlib
-import fcntl
 import os
 import threading
 import weakref
@@ -29,6 +27,11 @@ from sqlalchemy import Engine, create_engine, event
 from sqlmodel import Session
 
 from labelcore.settings import Settings
+
+try:
+    import fcntl
+except ImportError:  # not POSIX: one server process per SQLite file, queued by _FifoLock alone
+    fcntl = None
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -123,7 +126,7 @@ class _FifoLock:
 def _file_lock(path: str | None) -> Iterator[None]:
     """An exclusive ``flock`` on ``path`` (created if missing), waited for with the GIL released.
     The file is opened on each entry, so a forked child never shares its parent's lock."""
-    if path is None:
+    if path is None or fcntl is None:
         yield
         return
     fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
