@@ -187,6 +187,9 @@ def create_app(settings: Settings | None = None, pm: pluggy.PluginManager | None
         try:
             yield
         finally:
+            jobs = getattr(app.state, "jobs", None)
+            if jobs is not None:  # queued jobs are dropped; running ones finish before the process exits
+                jobs.shutdown(wait=False)
             engine.dispose()
 
     app = FastAPI(title="labelcore", version=__version__, lifespan=lifespan, default_response_class=FastJSONResponse,

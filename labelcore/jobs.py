@@ -133,6 +133,8 @@ class InProcessQueue:
             return None
         if not future.done():
             return JobStatus(job_id, "started" if started else "queued", done=done, total=total)
+        if future.cancelled():
+            return JobStatus(job_id, "failed", "cancelled: the server stopped before it ran", done, total)
         error = future.exception()
         if error is not None:
             return JobStatus(job_id, "failed", f"{type(error).__name__}: {error}", done, total)

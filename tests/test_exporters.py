@@ -23,7 +23,7 @@ from labelcore.app import create_app
 from labelcore.builtin import export_csv, export_json
 from labelcore.db import make_engine, migrate, write_session
 from labelcore.errors import LabelcoreError
-from labelcore.jobs import InProcessQueue, JobContext
+from labelcore.jobs import InProcessQueue, JobContext, JobStatus
 from labelcore.models import Annotation, Draft, Prediction, Project, Task, User
 from labelcore.plugins import list_plugins
 from labelcore.registry import build_registry
@@ -438,6 +438,26 @@ def test_in_process_queue_runs_jobs_with_their_context():
         assert queue.status("nope") is None
     finally:
         queue.shutdown()
+
+
+def test_stopping_the_app_drops_queued_jobs_and_lets_the_running_one_finish(tmp_path):
+    from fastapi.testclient import TestClient
+
+    from labelcore.app import create_app
+    from labelcore.jobs import queue_for_app
+
+    app = create_app(Settings(data_dir=tmp_path), plugin_manager())
+    EVENTS["stop"] = threading.Event()
+    with TestClient(app):
+        queue = queue_for_app(app)
+        running = [queue.submit(wait_a_bit, "stop") for _ in range(2)]  # the pool's two workers
+        queued = queue.submit(remember, "never", 1)
+        assert queue.status(queued).state == "queued"
+        threading.Timer(0.3, EVENTS["stop"].set).start()
+    # the lifespan ended: the queued job was cancelled, the running ones were not cut short
+    assert queue.status(queued) == JobStatus(queued, "failed", "cancelled: the server stopped before it ran")
+    assert all(queue.wait(job, 5).state == "finished" for job in running)
+    assert "never" not in BOXES
 
 
 def test_jobs_are_portable_to_a_redis_queue():
