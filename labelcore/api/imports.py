@@ -73,6 +73,7 @@ async def import_tasks(project_id: int, request: Request, user: User = Depends(c
                              "or POST its tasks as JSON")
     # uploaded files are spooled to temporary files by the form parser and read from there
     form = await request.form(max_files=MAX_FILES) if content_type.startswith("multipart/form-data") else None
+    sources: list[ImportSource] = []
     try:
         if form is not None:
             sources = await run_in_threadpool(_file_sources, form, project_id, engine, registry, pm,
@@ -85,7 +86,11 @@ async def import_tasks(project_id: int, request: Request, user: User = Depends(c
             pm=pm, options=options, started=started, want_task_ids=bool(predictors),
         )
     except ImportProblems as exc:
+        importing.discard_stored(sources)
         return _problems_response(exc)
+    except BaseException:
+        importing.discard_stored(sources)
+        raise
     finally:
         if form is not None:
             await form.close()

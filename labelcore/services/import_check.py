@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from pathlib import PurePath
+from pathlib import Path, PurePath
 from typing import IO, Any
 
 import orjson
@@ -61,11 +61,14 @@ class ImportProblems(LabelcoreError):
 
 @dataclass
 class ImportSource:
-    """One document to import: an uploaded file, a file on disk, or a request body (``name`` None)."""
+    """One document to import: an uploaded file, a file on disk, or a request body (``name`` None).
+    ``stored``: the media file this source's task points at, saved for this import (removed if the
+    import does not commit)."""
 
     stream: IO[bytes]
     importer: ImporterSpec
     name: str | None = None
+    stored: Path | None = None
 
     @property
     def extension(self) -> str:

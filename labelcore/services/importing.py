@@ -44,8 +44,8 @@ from labelcore.specs import ImporterSpec
 
 __all__ = [
     "MAX_REPORTED_PROBLEMS", "MEDIA_EXTENSIONS", "ImportConflict", "ImportOptions", "ImportProblems", "ImportResult",
-    "ImportSource", "import_predictions", "import_tasks", "importer_for", "is_media_file", "json_body_source",
-    "media_sources",
+    "ImportSource", "discard_stored", "import_predictions", "import_tasks", "importer_for", "is_media_file",
+    "json_body_source", "media_sources",
 ]
 
 
@@ -280,15 +280,26 @@ def media_sources(engine: Engine, uploads_dir: Any, project_id: int, files: list
     config = parsed_config(label_config, registry, pm)
     folder = Path(uploads_dir) / str(project_id)
     folder.mkdir(parents=True, exist_ok=True)
-    sources = []
-    for name, stream in files:
-        base = PurePath(name.replace("\\", "/")).name
-        safe = re.sub(r"[^A-Za-z0-9._-]+", "_", base).strip("._")[-120:] or "file"
-        stored = f"{uuid.uuid4().hex[:8]}-{safe}"
-        with (folder / stored).open("wb") as out:
-            shutil.copyfileobj(stream, out, 1024 * 1024)
-        key = _media_key(config, registry, MEDIA_EXTENSIONS[PurePath(base.lower()).suffix])
-        task = {"data": {key: f"/data/upload/{project_id}/{stored}"}}
-        sources.append(ImportSource(stream=io.BytesIO(orjson.dumps([task])), importer=registry.importers["JSON"],
-                                    name=base))
+    sources: list[ImportSource] = []
+    try:
+        for name, stream in files:
+            base = PurePath(name.replace("\\", "/")).name
+            safe = re.sub(r"[^A-Za-z0-9._-]+", "_", base).strip("._")[-120:] or "file"
+            stored = folder / f"{uuid.uuid4().hex[:8]}-{safe}"
+            key = _media_key(config, registry, MEDIA_EXTENSIONS[PurePath(base.lower()).suffix])
+            task = {"data": {key: f"/data/upload/{project_id}/{stored.name}"}}
+            sources.append(ImportSource(stream=io.BytesIO(orjson.dumps([task])), importer=registry.importers["JSON"],
+                                        name=base, stored=stored))
+            with stored.open("wb") as out:
+                shutil.copyfileobj(stream, out, 1024 * 1024)
+    except BaseException:
+        discard_stored(sources)
+        raise
     return sources
+
+
+def discard_stored(sources: list[ImportSource]) -> None:
+    """Remove the media files an import stored, when it did not commit (nothing points at them)."""
+    for source in sources:
+        if source.stored is not None:
+            source.stored.unlink(missing_ok=True)

@@ -408,6 +408,26 @@ def test_a_bad_file_names_the_file_and_the_line_and_nothing_is_imported(http):
     assert project_state(http, project)["task_number"] == 0
 
 
+IMAGE_CONFIG = '<View><Image name="image" value="$image"/><Choices name="q" toName="image"><Choice value="ok"/></Choices></View>'
+
+
+def test_a_refused_import_leaves_none_of_its_uploaded_images_on_disk(http, server):
+    project = make_project(http, IMAGE_CONFIG)
+    uploads = server.data_dir / "upload" / str(project["id"])
+
+    refused = import_files(http, project, ("cat.png", b"\x89PNG one"), ("dog.jpg", b"\xff\xd8 two"),
+                           ("tasks.json", '[{"data": {"image": "/data/upload/x.png"}}, {"data": {}}]'))
+    assert refused.status_code == 400, refused.text
+    assert project_state(http, project)["task_number"] == 0
+    assert not uploads.exists() or list(uploads.iterdir()) == []
+
+    accepted = import_files(http, project, ("cat.png", b"\x89PNG one"))
+    assert accepted.status_code == 201, accepted.text
+    (stored,) = uploads.iterdir()
+    (task,) = tasks_of(http, project)
+    assert task["data"]["image"] == f"/data/upload/{project['id']}/{stored.name}"
+
+
 def test_a_bad_task_in_a_file_is_named_by_file_and_index(http):
     project = make_project(http)
 
