@@ -12,8 +12,8 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from labelcore.api.deps import current_user, db, get_engine, get_pm, get_registry
-from labelcore.api.projects import listening
-from labelcore.api.serializers import annotation_json, draft_json, project_payload, task_json, webhook_payload
+from labelcore.api.serializers import (annotation_json, draft_json, project_event, project_payload, task_json,
+                                       webhook_payload)
 from labelcore.api.tasks import get_task
 from labelcore.db import read_session, write_session
 from labelcore.errors import NotFoundError
@@ -24,7 +24,7 @@ from labelcore.registry import Registry
 from labelcore.services import annotations as annotation_service
 from labelcore.services import ml_training
 from labelcore.services.annotations import ForbiddenError
-from labelcore.services.events import emit
+from labelcore.services.events import emit, listening
 from labelcore.services.projects import get_project
 
 router = APIRouter(tags=["annotations"], dependencies=[Depends(current_user)])
@@ -184,12 +184,8 @@ def delete_annotation(request: Request, annotation_id: int, engine: Engine = Dep
     with write_session(engine) as session:
         annotation = get_annotation(session, annotation_id)
         annotation_service.delete_annotation(session, annotation)
-        payload = None
-        if listening(pm):
-            project = get_project(session, annotation.project_id)
-            session.refresh(project)
-            payload = webhook_payload("ANNOTATIONS_DELETED", annotations=[{"id": annotation_id}],
-                                      project=project_payload(session, project))
+        payload = project_event(pm, session, annotation.project_id, "ANNOTATIONS_DELETED",
+                                annotations=[{"id": annotation_id}])
     if payload is not None:
         emit(pm, "ANNOTATIONS_DELETED", payload)
     _tell_models(request, annotation.project_id, "ANNOTATIONS_DELETED", annotation_id, annotation.task_id)

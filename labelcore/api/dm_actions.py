@@ -18,8 +18,7 @@ from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
 from labelcore.api.deps import current_user
-from labelcore.api.projects import listening
-from labelcore.api.serializers import project_payload, webhook_payload
+from labelcore.api.serializers import project_event
 from labelcore.db import chunks, read_session, write_session
 from labelcore.errors import LabelcoreError, NotFoundError
 from labelcore.jobs import queue_for_app
@@ -137,12 +136,8 @@ def _predictions_to_annotations(request: Request, project: Project, task_ids: li
             recount_tasks(session, project.id, ids)
             created += len(rows)
             touched.update(ids)
-        payload = None
-        if created and listening(request.app.state.pm):
-            session.flush()
-            session.refresh(project)
-            payload = webhook_payload("ANNOTATIONS_CREATED", project=project_payload(session, project),
-                                      annotations=[{"task": task_id} for task_id in sorted(touched)])
+        payload = project_event(request.app.state.pm, session, project, "ANNOTATIONS_CREATED",
+                                annotations=[{"task": task_id} for task_id in sorted(touched)]) if created else None
     if payload is not None:
         emit(request.app.state.pm, "ANNOTATIONS_CREATED", payload)
     if created:
@@ -155,11 +150,8 @@ def _predictions_to_annotations(request: Request, project: Project, task_ids: li
 def _delete_tasks(request: Request, project: Project, task_ids: list[int], body: dict, user: User) -> dict:
     with write_session(request.app.state.engine) as session:
         task_service.delete_tasks(session, project.id, task_ids)
-        payload = None
-        if task_ids and listening(request.app.state.pm):
-            session.refresh(project)
-            payload = webhook_payload("TASKS_DELETED", tasks=[{"id": task_id} for task_id in task_ids],
-                                      project=project_payload(session, project))
+        payload = project_event(request.app.state.pm, session, project, "TASKS_DELETED",
+                                tasks=[{"id": task_id} for task_id in task_ids]) if task_ids else None
     if payload is not None:
         emit(request.app.state.pm, "TASKS_DELETED", payload)
     return {"processed_items": len(task_ids), "detail": f"Deleted {len(task_ids)} tasks", "job": None,

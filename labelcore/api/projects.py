@@ -20,7 +20,7 @@ from labelcore.errors import LabelcoreError
 from labelcore.models import Project, User
 from labelcore.registry import Registry
 from labelcore.services import project_admin
-from labelcore.services.events import emit
+from labelcore.services.events import emit, listening
 from labelcore.services.projects import get_project
 from labelcore.settings import Settings
 
@@ -65,11 +65,6 @@ _ORDERING = {
     "finished_task_number": Project.finished_task_number,
     "total_annotations_number": Project.total_annotations_number,
 }
-
-
-def listening(pm: pluggy.PluginManager) -> bool:
-    """Whether any plugin listens to events (webhook payloads are built only then)."""
-    return bool(pm.hook.on_event.get_hookimpls())
 
 
 def _ordering(raw: str | None) -> list[Any]:

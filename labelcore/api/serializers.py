@@ -247,6 +247,22 @@ def webhook_payload(action: str, **parts: Any) -> dict[str, Any]:
     return loads(dumps({"action": action, **parts}))
 
 
+def project_event(pm: Any, session: Session, project: Project | int, action: str, **parts: Any) -> dict[str, Any] | None:
+    """The webhook body of a change to ``project`` made in ``session``, with the project (counters
+    included) as this transaction leaves it; None, and nothing read, when no plugin listens.
+    Build it before the commit and ``emit`` it after."""
+    from labelcore.services.events import listening
+    from labelcore.services.projects import get_project
+
+    if not listening(pm):
+        return None
+    if isinstance(project, int):
+        project = get_project(session, project)
+    session.flush()
+    session.refresh(project)
+    return webhook_payload(action, project=project_payload(session, project), **parts)
+
+
 def ml_backend_json(row: MLBackend, spec: Any | None) -> dict[str, Any]:
     """An ML backend as Label Studio's MLBackendSerializer writes it, plus labelcore's ``backend`` and
     ``settings`` (without secrets; the basic-auth password only as ``basic_auth_pass_is_set``)."""

@@ -13,8 +13,7 @@ from sqlmodel import Session, select
 
 from labelcore.api.deps import Caller, current_caller, current_user, db, get_engine, get_pm, get_registry
 from labelcore.api.pagination import MAX_PAGE_SIZE, paginate
-from labelcore.api.projects import listening
-from labelcore.api.serializers import dm_task_json, project_payload, task_json, webhook_payload
+from labelcore.api.serializers import dm_task_json, project_event, task_json
 from labelcore.config import ParsedConfig
 from labelcore.db import write_session
 from labelcore.errors import LabelcoreError, NotFoundError
@@ -109,10 +108,7 @@ def create_task(body: TaskCreateBody, engine: Engine = Depends(get_engine), regi
         task = task_service.create_task(session, project, body.data, body.meta,
                                         project_config(project, registry, pm), registry, pm)
         out = task_json(task)
-        payload = None
-        if listening(pm):
-            session.refresh(project)
-            payload = webhook_payload("TASKS_CREATED", tasks=[out], project=project_payload(session, project))
+        payload = project_event(pm, session, project, "TASKS_CREATED", tasks=[out])
     if payload is not None:
         emit(pm, "TASKS_CREATED", payload)
     return out
@@ -160,12 +156,7 @@ def delete_task(task_id: int, engine: Engine = Depends(get_engine),
     with write_session(engine) as session:
         task = get_task(session, task_id)
         task_service.delete_tasks(session, task.project_id, [task.id])
-        payload = None
-        if listening(pm):
-            project = get_project(session, task.project_id)
-            session.refresh(project)
-            payload = webhook_payload("TASKS_DELETED", tasks=[{"id": task_id}],
-                                      project=project_payload(session, project))
+        payload = project_event(pm, session, task.project_id, "TASKS_DELETED", tasks=[{"id": task_id}])
     if payload is not None:
         emit(pm, "TASKS_DELETED", payload)
     return Response(status_code=204)
@@ -194,11 +185,7 @@ def delete_project_tasks(project_id: int, engine: Engine = Depends(get_engine),
     with write_session(engine) as session:
         project = get_project(session, project_id)
         task_ids = task_service.delete_all_tasks(session, project)
-        payload = None
-        if listening(pm):
-            session.refresh(project)
-            payload = webhook_payload("TASKS_DELETED", tasks=[{"id": task_id} for task_id in task_ids],
-                                      project=project_payload(session, project))
+        payload = project_event(pm, session, project, "TASKS_DELETED", tasks=[{"id": task_id} for task_id in task_ids])
     if payload is not None:
         emit(pm, "TASKS_DELETED", payload)
     return Response(status_code=204)

@@ -12,6 +12,11 @@ from labelcore.specs import EVENTS
 log = logging.getLogger(__name__)
 
 
+def listening(pm: pluggy.PluginManager) -> bool:
+    """Whether any plugin listens to events (webhook payloads are built only then)."""
+    return bool(pm.hook.on_event.get_hookimpls())
+
+
 def emit(pm: pluggy.PluginManager, event: str, payload: dict[str, Any]) -> None:
     """Call every ``on_event`` impl; a failing plugin is logged by name and never undoes the change.
 
