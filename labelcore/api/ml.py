@@ -68,7 +68,16 @@ def _json(request: Request, row: MLBackend) -> dict[str, Any]:
 
 
 def _apply(row: MLBackend, values: dict[str, Any], registry: Any) -> None:
-    """Copy the sent fields onto the row, checked; settings are merged into the stored ones."""
+    """Copy the sent fields onto the row, checked; settings are merged into the stored ones.
+    Label Studio's top-level fields (``url``, ``timeout``, ...) live in the row's columns only: sent
+    inside ``settings`` they are moved there (a top-level value wins)."""
+    if values.get("settings"):
+        values["settings"] = dict(values["settings"])
+        for name in ml_backends.LS_FIELDS:
+            if name in values["settings"]:
+                moved = values["settings"].pop(name)
+                if values.get(name) is None:
+                    values[name] = moved
     if "backend" in values and values["backend"] is not None:
         row.backend = values["backend"]
     spec = ml_backends.spec_for(registry, row.backend)
@@ -82,13 +91,11 @@ def _apply(row: MLBackend, values: dict[str, Any], registry: Any) -> None:
         if field in values and (values[field] is not None or field in ("basic_auth_user", "basic_auth_pass",
                                                                         "extra_params")):
             setattr(row, field, values[field])
-    if row.backend == "remote" and not row.url and not (values.get("settings") or {}).get("url"):
+    if row.backend == "remote" and not row.url:
         raise LabelcoreError("url: This field is required.")
     if "settings" in values:
         merged = {**(row.settings or {}), **(values["settings"] or {})} if row.id else (values["settings"] or {})
         row.settings = ml_backends.stored_settings(spec, merged)
-    if not row.url and (row.settings or {}).get("url"):
-        row.url = str(row.settings["url"])
 
 
 def _backend(session: Session, backend_id: int) -> MLBackend:

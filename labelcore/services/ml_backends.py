@@ -8,7 +8,8 @@ thread-safe, as a Label Studio ML server's is.
 
 Settings a spec's ``settings_model`` may declare and the host fills in: Label Studio's top-level
 backend fields (``url``, ``auth_method``, ``basic_auth_user``, ``basic_auth_pass``, ``timeout``,
-``extra_params``) unless the stored settings give them, and ``hostname`` (labelcore's public URL),
+``extra_params``), from the row's columns, their only home (sent inside ``settings`` they are moved
+there), and ``hostname`` (labelcore's public URL),
 ``access_token`` (a read-only ML token, minted at each setup) and ``project`` (Label Studio's
 project uid, ``"<id>.<created_at unix seconds>"``).
 """
@@ -116,11 +117,12 @@ def public_settings(spec: MLBackendSpec | None, row: MLBackend) -> dict[str, Any
 
 
 def model_settings(spec: MLBackendSpec, row: MLBackend, host: dict[str, Any]) -> BaseModel:
-    """The spec's validated settings for a row: stored settings, then LS fields, then host fields."""
+    """The spec's validated settings for a row: its stored settings, Label Studio's fields from the
+    row's columns (their only home), and the host-filled fields."""
     fields = spec.settings_model.model_fields
     values = dict(row.settings or {})
     for name in LS_FIELDS:
-        if name in fields and name not in values:
+        if name in fields:
             value = getattr(row, name)
             if value is not None and value != "":
                 values[name] = value

@@ -118,3 +118,16 @@ def test_an_unreachable_model_server_is_refused_by_the_sdk_naming_the_url(ls, ls
     assert refused.value.status_code == 400
     assert dead in str(refused.value.body)
     assert list(ls.ml.list(project=project.id)) == []
+
+
+def test_label_studios_fields_sent_inside_settings_are_kept_at_the_top_level(http, lsml_server):
+    project = http.post("/api/projects", json={"title": "Settings", "label_config": CONFIG}).json()
+
+    created = http.post("/api/ml", json={"project": project["id"], "backend": "remote",
+                                         "settings": {"url": lsml_server.url, "timeout": 7, "batch_size": 5}})
+
+    assert created.status_code == 201, created.text
+    backend = created.json()
+    assert (backend["url"], backend["timeout"], backend["settings"]) == (lsml_server.url, 7, {"batch_size": 5})
+    changed = http.patch(f"/api/ml/{backend['id']}", json={"settings": {"timeout": 9}}).json()
+    assert (changed["timeout"], changed["settings"]) == (9, {"batch_size": 5})
