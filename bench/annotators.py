@@ -26,8 +26,6 @@ import tempfile
 import uuid
 from pathlib import Path
 
-import httpx
-
 from labelcore.testing import LiveServer
 
 
@@ -42,18 +40,7 @@ def fresh_postgres_database(admin_url: str) -> str:
 
 def annotator_tokens(server: LiveServer, n: int) -> list[str]:
     """Create ``n`` annotators through the REST API; each logs in once and takes a fresh API token."""
-    tokens = []
-    with httpx.Client(base_url=server.url, headers=server.headers, timeout=60) as admin:
-        for i in range(n):
-            email, password = f"annotator{i:03d}-{uuid.uuid4().hex[:6]}@example.com", uuid.uuid4().hex
-            admin.post("/api/users/", json={"email": email, "password": password}).raise_for_status()
-            login = httpx.post(f"{server.url}/api/auth/login", json={"email": email, "password": password})
-            login.raise_for_status()
-            reset = httpx.post(f"{server.url}/api/current-user/reset-token/", cookies=login.cookies,
-                               headers={"X-CSRFToken": login.cookies["labelcore_csrf"]})
-            reset.raise_for_status()
-            tokens.append(reset.json()["token"])
-    return tokens
+    return [server.new_user(f"annotator{i:03d}")[2] for i in range(n)]
 
 
 def run_annotate(lsbench: Path, server: LiveServer, args: list[str]) -> list[dict]:

@@ -127,6 +127,24 @@ class LiveServer:
 
         return httpx.Client(base_url=self.url, headers=self.headers, timeout=timeout)
 
+    def new_user(self, prefix: str = "annotator") -> tuple[int, str, str]:
+        """A new user made as people do it: created by the admin, logged in, API token reset.
+        Returns ``(user id, email, API token)``."""
+        import uuid
+
+        import httpx
+
+        email, password = f"{prefix}-{uuid.uuid4().hex[:8]}@example.com", uuid.uuid4().hex
+        with self.client() as admin:
+            created = admin.post("/api/users/", json={"email": email, "password": password})
+            assert created.status_code == 201, created.text
+        login = httpx.post(f"{self.url}/api/auth/login", json={"email": email, "password": password})
+        assert login.status_code == 200, login.text
+        reset = httpx.post(f"{self.url}/api/current-user/reset-token/", cookies=login.cookies,
+                           headers={"X-CSRFToken": login.cookies["labelcore_csrf"]})
+        assert reset.status_code == 200, (reset.status_code, reset.text)
+        return created.json()["id"], email, reset.json()["token"]
+
     def sdk(self) -> Any:
         """The official label-studio-sdk client, pointed at this server with the admin's token."""
         from label_studio_sdk import LabelStudio

@@ -3,9 +3,7 @@ how locks, overlap and skips shape it, and the 404 once nothing is left."""
 
 from __future__ import annotations
 
-import re
 import time
-import uuid
 from dataclasses import dataclass
 
 import httpx
@@ -13,9 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from labelcore.db import make_engine, write_session
-from labelcore.models import Annotation, Draft, Prediction, Project, Task
-from labelcore.services import counters
-from labelcore.services.distribution import release_lock
+from labelcore.models import Task
 from labelcore.settings import Settings
 from labelcore.testing import LiveServer
 
@@ -44,16 +40,13 @@ class Annotator:
 class Workspace:
     """Projects, annotators and annotations for these tests.
 
-    Annotators are made through the REST API (create, log in, reset the token). Projects, tasks,
-    annotations, drafts and predictions go through the REST API when the server has those routes,
-    and otherwise through the service layer on the server's own database, the way those routes
-    store them (rows, counters, ``release_lock``).
+    Everything goes through the REST API; annotators are made as users do it (created, log in,
+    reset the token). Task ids are read from the server's database.
     """
 
     def __init__(self, server: LiveServer):
         self.server = server
         self.admin = httpx.Client(base_url=server.url, headers=server.headers, timeout=60)
-        self.paths = list(self.admin.get("/openapi.json").json()["paths"])
         self.engine = make_engine(Settings(data_dir=server.data_dir, database_url=server.database_url))
         self.clients: list[httpx.Client] = [self.admin]
 
@@ -62,25 +55,13 @@ class Workspace:
             client.close()
         self.engine.dispose()
 
-    def has_route(self, pattern: str) -> bool:
-        return any(re.fullmatch(pattern, path) for path in self.paths)
-
     # ----------------------------------------------------------------- annotators
 
     def annotator(self, name: str = "annotator") -> Annotator:
-        email = f"{name}-{uuid.uuid4().hex[:8]}@example.com"
-        password = uuid.uuid4().hex
-        created = self.admin.post("/api/users/", json={"email": email, "password": password})
-        assert created.status_code == 201, created.text
-        login = httpx.post(f"{self.server.url}/api/auth/login", json={"email": email, "password": password})
-        assert login.status_code == 200, login.text
-        reset = httpx.post(f"{self.server.url}/api/current-user/reset-token/", cookies=login.cookies,
-                           headers={"X-CSRFToken": login.cookies["labelcore_csrf"]})
-        assert reset.status_code == 200, (reset.status_code, reset.text)
-        token = reset.json()["token"]
+        user_id, email, token = self.server.new_user(name)
         client = httpx.Client(base_url=self.server.url, headers={"Authorization": f"Token {token}"}, timeout=60)
         self.clients.append(client)
-        return Annotator(created.json()["id"], email, client)
+        return Annotator(user_id, email, client)
 
     # ----------------------------------------------------------------- projects
 
@@ -90,22 +71,12 @@ class Workspace:
         settings = {"title": "next", "label_config": LABEL_CONFIG, "maximum_annotations": maximum_annotations,
                     "sampling": sampling, "skip_queue": skip_queue, **fields}
         data = [{"text": f"item {i}"} for i in range(tasks)]
-        if self.has_route(r"/api/projects") and self.has_route(r"/api/projects/\{[^}]+\}/import"):
-            created = self.admin.post("/api/projects/", json=settings)
-            assert created.status_code == 201, created.text
-            project_id = created.json()["id"]
-            if tasks:
-                imported = self.admin.post(f"/api/projects/{project_id}/import", json=data)
-                assert imported.status_code == 201, imported.text
-        else:
-            with write_session(self.engine) as session:
-                project = Project(**settings)
-                session.add(project)
-                session.flush()
-                project_id = project.id
-                session.add_all([Task(project_id=project_id, inner_id=i + 1, data=item, overlap=maximum_annotations)
-                                 for i, item in enumerate(data)])
-                counters.add_to_project(session, project_id, task_number=tasks, next_inner_id=tasks)
+        created = self.admin.post("/api/projects/", json=settings)
+        assert created.status_code == 201, created.text
+        project_id = created.json()["id"]
+        if tasks:
+            imported = self.admin.post(f"/api/projects/{project_id}/import", json=data)
+            assert imported.status_code == 201, imported.text
         return project_id, self.task_ids(project_id)
 
     def task_ids(self, project_id: int) -> list[int]:
@@ -117,43 +88,22 @@ class Workspace:
     def annotate(self, who: Annotator, task_id: int, skip: bool = False) -> None:
         """Submit (or, with ``skip``, skip) the task as ``who``."""
         body = {"result": [] if skip else RESULT, "was_cancelled": skip, "lead_time": 1.0}
-        if self.has_route(r"/api/tasks/\{[^}]+\}/annotations"):
-            response = who.client.post(f"/api/tasks/{task_id}/annotations/", json=body)
-            assert response.status_code in (200, 201), response.text
-            return
-        with write_session(self.engine) as session:
-            task = session.get(Task, task_id)
-            session.add(Annotation(task_id=task_id, project_id=task.project_id, completed_by_id=who.id,
-                                   result=body["result"], was_cancelled=skip, lead_time=1.0))
-            session.flush()
-            counters.recount_tasks(session, task.project_id, [task_id])
-            release_lock(session, task_id, who.id)
+        response = who.client.post(f"/api/tasks/{task_id}/annotations/", json=body)
+        assert response.status_code in (200, 201), response.text
 
     def draft(self, who: Annotator, task_id: int, postponed: bool = False) -> None:
         """A draft of ``who``; ``postponed``: put aside with the stream's "postpone" button."""
         body = {"result": RESULT, "lead_time": 2.5, "was_postponed": postponed}
-        if self.has_route(r"/api/tasks/\{[^}]+\}/drafts"):
-            response = who.client.post(f"/api/tasks/{task_id}/drafts", json=body)
-            assert response.status_code == 201, response.text
-            return
-        with write_session(self.engine) as session:
-            session.add(Draft(task_id=task_id, user_id=who.id, **body))
+        response = who.client.post(f"/api/tasks/{task_id}/drafts", json=body)
+        assert response.status_code == 201, response.text
 
     def postpone(self, who: Annotator, task_id: int) -> None:
         self.draft(who, task_id, postponed=True)
 
     def predict(self, task_id: int, model_version: str = "", score: float = 0.5) -> None:
         body = {"task": task_id, "result": RESULT, "score": score, "model_version": model_version}
-        if self.has_route(r"/api/predictions"):
-            response = self.admin.post("/api/predictions/", json=body)
-            assert response.status_code == 201, response.text
-            return
-        with write_session(self.engine) as session:
-            task = session.get(Task, task_id)
-            session.add(Prediction(task_id=task_id, project_id=task.project_id, result=RESULT, score=score,
-                                   model_version=model_version))
-            session.flush()
-            counters.recount_tasks(session, task.project_id, [task_id])
+        response = self.admin.post("/api/predictions/", json=body)
+        assert response.status_code == 201, response.text
 
     def drain(self, who: Annotator, project_id: int, limit: int = 1000) -> list[int]:
         """Label everything the stream gives ``who`` until it answers 404; the task ids, in order."""
