@@ -10,6 +10,11 @@ first come first served), then across processes (``labelcore serve --workers N``
 until commit or rollback. The kernel wakes a waiting process as soon as the lock is free, where
 SQLite's busy timeout would make it sleep and poll, and lose to newcomers for seconds under load.
 PostgreSQL writers lock rows, not the database, and skip both queues.
+
+Inside :func:`no_wait_for_writer` the first ``write_session`` takes both queues only if they are
+free at that moment and raises :class:`WriterBusy` otherwise, before it has read or written
+anything: the hot API routes run their SQLite work on the event loop (``labelcore.api.inline``),
+which must not sleep in a queue; on WriterBusy they run the whole step again in a thread.
 """
 
 from __future__ import annotations
@@ -18,8 +23,9 @@ import collections
 import os
 import threading
 import weakref
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import TypeVar
 
@@ -39,6 +45,26 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 ID_CHUNK = 5000
 
 _Item = TypeVar("_Item")
+
+
+class WriterBusy(Exception):
+    """Inside :func:`no_wait_for_writer`: another writer holds or waits for the SQLite file."""
+
+
+# [True] while the next write_session inside no_wait_for_writer() must not wait (then [False])
+_NO_WAIT: ContextVar[list[bool] | None] = ContextVar("labelcore_no_wait_for_writer", default=None)
+
+
+@contextmanager
+def no_wait_for_writer() -> Iterator[None]:
+    """The first ``write_session`` opened inside raises :class:`WriterBusy` instead of waiting for
+    another writer; later ones wait as usual (the first one's writes have committed by then, so the
+    step could not be run again from the start)."""
+    token = _NO_WAIT.set([True])
+    try:
+        yield
+    finally:
+        _NO_WAIT.reset(token)
 
 
 def make_engine(settings: Settings) -> Engine:
@@ -104,6 +130,14 @@ class _FifoLock:
         self._held = False
         self._waiters: collections.deque[threading.Lock] = collections.deque()
 
+    def try_acquire(self) -> bool:
+        """Take the lock only if it is free and nobody waits for it."""
+        with self._guard:
+            if self._held:
+                return False
+            self._held = True
+            return True
+
     def __enter__(self) -> None:
         with self._guard:
             if not self._held:
@@ -123,15 +157,19 @@ class _FifoLock:
 
 
 @contextmanager
-def _file_lock(path: str | None) -> Iterator[None]:
-    """An exclusive ``flock`` on ``path`` (created if missing), waited for with the GIL released.
-    The file is opened on each entry, so a forked child never shares its parent's lock."""
+def _file_lock(path: str | None, wait: bool = True) -> Iterator[None]:
+    """An exclusive ``flock`` on ``path`` (created if missing), waited for with the GIL released
+    (``wait=False``: :class:`WriterBusy` if another process holds it). The file is opened on each
+    entry, so a forked child never shares its parent's lock."""
     if path is None or fcntl is None:
         yield
         return
     fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise WriterBusy("another server process is writing") from None
         yield
     finally:
         os.close(fd)  # closing the only descriptor of the open file releases the lock
@@ -142,7 +180,7 @@ _WRITE_LOCKS_GUARD = threading.Lock()
 
 
 @contextmanager
-def _writer_queue(engine: Engine) -> Iterator[None]:
+def _writer_queue(engine: Engine, wait: bool = True) -> Iterator[None]:
     if engine.dialect.name != "sqlite":
         yield  # PostgreSQL writers lock rows, not the database
         return
@@ -153,14 +191,25 @@ def _writer_queue(engine: Engine) -> Iterator[None]:
             on_disk = database and database != ":memory:" and not database.startswith("file:")
             queue = _WRITE_LOCKS[engine] = (_FifoLock(), f"{database}.writer.lock" if on_disk else None)
     fifo, lock_path = queue
-    with fifo, _file_lock(lock_path):
-        yield
+    if wait:
+        fifo.__enter__()
+    elif not fifo.try_acquire():
+        raise WriterBusy("another writer of this process holds or waits for the database")
+    try:
+        with _file_lock(lock_path, wait):
+            yield
+    finally:
+        fifo.__exit__()
 
 
 @contextmanager
 def write_session(engine: Engine) -> Iterator[Session]:
     """A session whose transaction commits on success and rolls back on any error."""
-    with _writer_queue(engine):
+    no_wait = _NO_WAIT.get()
+    wait = True
+    if no_wait is not None and no_wait[0]:
+        no_wait[0] = wait = False
+    with _writer_queue(engine, wait):
         connection = engine.connect().execution_options(sqlite_begin="IMMEDIATE")
         try:
             with Session(bind=connection, expire_on_commit=False) as session:
@@ -172,6 +221,11 @@ def write_session(engine: Engine) -> Iterator[Session]:
                     raise
         finally:
             connection.close()
+
+
+def after_commit(session: Session, callback: Callable[[], object]) -> None:
+    """Call ``callback()`` once ``session``'s transaction has committed (never if it rolls back)."""
+    event.listen(session, "after_commit", lambda _session: callback(), once=True)
 
 
 def chunks(values: Sequence[_Item], size: int = ID_CHUNK) -> Iterator[Sequence[_Item]]:
