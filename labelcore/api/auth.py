@@ -18,7 +18,7 @@ from labelcore.api.deps import (
 )
 from labelcore.errors import LabelcoreError
 from labelcore.models import Token, User
-from labelcore.security import hash_key, new_api_key, verify_password
+from labelcore.security import new_api_key, verify_password
 from labelcore.services import users as user_service
 from labelcore.settings import Settings
 
@@ -98,10 +98,7 @@ def logout(request: Request, response: Response, caller: Caller = Depends(curren
            session: Session = Depends(db_write, scope="function")) -> Response:
     cookie = request.cookies.get(SESSION_COOKIE)
     if cookie:
-        row = session.exec(select(Token).where(Token.key_hash == hash_key(cookie))).first()
-        if row is not None:
-            row.revoked = True
-            session.add(row)
+        user_service.revoke_session(session, cookie)
     out = Response(status_code=204)
     out.delete_cookie(SESSION_COOKIE)
     out.delete_cookie(CSRF_COOKIE)

@@ -14,10 +14,12 @@ from fastapi import Depends, HTTPException, Request
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
+from labelcore.api import inline
 from labelcore.db import read_session, write_session
 from labelcore.models import Token, User
 from labelcore.registry import Registry
 from labelcore.security import hash_key, looks_like_jwt, read_jwt
+from labelcore.services import credentials
 from labelcore.settings import Settings
 
 SESSION_COOKIE = "labelcore_session"
@@ -71,24 +73,35 @@ def _unauthorized(detail: str) -> HTTPException:
 
 
 def _user_for_key(engine: Engine, key: str, kind: str) -> User | None:
+    key_hash = hash_key(key)
+    user = credentials.recall((kind, key_hash))
+    if user is not None:
+        return user
     now = datetime.now(timezone.utc)
     with read_session(engine) as session:
         row = session.exec(
             select(User, Token).join(Token, Token.user_id == User.id)
-            .where(Token.key_hash == hash_key(key), Token.kind == kind, Token.revoked == False)  # noqa: E712
+            .where(Token.key_hash == key_hash, Token.kind == kind, Token.revoked == False)  # noqa: E712
         ).first()
     if row is None:
         return None
     user, token = row
-    if token.expires_at is not None and token.expires_at < now:
+    if token.expires_at is not None and token.expires_at < now or not user.is_active:
         return None
-    return user if user.is_active else None
+    credentials.remember((kind, key_hash), user, token.expires_at)
+    return user
 
 
 def _user_by_id(engine: Engine, user_id: int) -> User | None:
+    user = credentials.recall(("user", user_id))
+    if user is not None:
+        return user
     with read_session(engine) as session:
         user = session.get(User, user_id)
-    return user if user is not None and user.is_active else None
+    if user is None or not user.is_active:
+        return None
+    credentials.remember(("user", user_id), user)
+    return user
 
 
 def authenticate(request: Request) -> Caller | None:
@@ -121,12 +134,12 @@ def authenticate(request: Request) -> Caller | None:
     return None
 
 
-def current_caller(request: Request) -> Caller:
+async def current_caller(request: Request) -> Caller:
     """Every API route depends on this: 401 unless the request carries valid credentials.
 
     Browser (cookie) requests that change data must also carry the CSRF header the pages send.
     """
-    caller = authenticate(request)
+    caller = await inline.run(request.app.state.engine, authenticate, request)
     if caller is None:
         if request.headers.get("authorization") or request.cookies.get(SESSION_COOKIE):
             raise _unauthorized("Invalid token.")

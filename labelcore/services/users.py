@@ -11,6 +11,7 @@ from labelcore.db import write_session
 from labelcore.errors import LabelcoreError
 from labelcore.models import Token, User
 from labelcore.security import hash_key, hash_password, make_jwt, new_api_key, read_jwt
+from labelcore.services import credentials
 from labelcore.settings import Settings
 
 
@@ -35,6 +36,7 @@ def set_api_key(session: Session, user: User, key: str) -> str:
     if len(key) < 20:
         raise LabelcoreError("an API token must be at least 20 characters long")
     session.exec(update(Token).where(Token.user_id == user.id, Token.kind == "legacy").values(revoked=True))
+    credentials.forget_when_committed(session)
     existing = session.exec(select(Token).where(Token.key_hash == hash_key(key))).first()
     if existing is not None:
         if existing.user_id != user.id:
@@ -84,12 +86,28 @@ def exchange_refresh_token(session: Session, refresh: str, settings: Settings) -
 
 
 def revoke_refresh_token(session: Session, refresh: str) -> bool:
-    row = session.exec(select(Token).where(Token.key_hash == hash_key(refresh), Token.kind == "refresh")).first()
+    return _revoke(session, refresh, "refresh")
+
+
+def revoke_session(session: Session, cookie: str) -> bool:
+    """Log a browser out: its session key stops working."""
+    return _revoke(session, cookie, "session")
+
+
+def _revoke(session: Session, key: str, kind: str) -> bool:
+    row = session.exec(select(Token).where(Token.key_hash == hash_key(key), Token.kind == kind)).first()
     if row is None:
         return False
     row.revoked = True
     session.add(row)
+    credentials.forget_when_committed(session)
     return True
+
+
+def user_changed(session: Session) -> None:
+    """A user's fields or ``is_active`` change in this transaction: whom credentials stand for is
+    looked up afresh once it commits."""
+    credentials.forget_when_committed(session)
 
 
 def open_session(session: Session, user: User, settings: Settings) -> str:

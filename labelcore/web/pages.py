@@ -27,7 +27,7 @@ from labelcore.db import read_session, write_session
 from labelcore.errors import ConfigError, LabelcoreError, NotFoundError
 from labelcore.jsonio import FastJSONResponse, dumps, loads
 from labelcore.models import Project, Token, User
-from labelcore.security import hash_key, verify_password
+from labelcore.security import verify_password
 from labelcore.services import demo
 from labelcore.services import users as user_service
 from labelcore.services.projects import parsed_config
@@ -227,10 +227,7 @@ async def logout_form(request: Request) -> Response:
     cookie = request.cookies.get(SESSION_COOKIE)
     if cookie:
         with write_session(_engine(request)) as session:
-            row = session.exec(select(Token).where(Token.key_hash == hash_key(cookie))).first()
-            if row is not None:
-                row.revoked = True
-                session.add(row)
+            user_service.revoke_session(session, cookie)
     response = RedirectResponse("/user/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE)
     response.delete_cookie(CSRF_COOKIE)

@@ -96,3 +96,48 @@ def test_oversized_request_bodies_get_413_whether_declared_or_streamed(tmp_path)
         assert response.status_code == 413
         assert response.json()["detail"] == ("Request body is larger than the limit of 1000 bytes "
                                              "(LABELCORE_MAX_REQUEST_BYTES).")
+
+
+def _second_user(server, email: str) -> tuple[int, str]:
+    """A new user and a fresh API token of theirs."""
+    with httpx.Client(base_url=server.url, headers=server.headers) as admin:
+        created = admin.post("/api/users/", json={"email": email, "password": "s3cret-pass"})
+        assert created.status_code == 201
+    login = httpx.post(f"{server.url}/api/auth/login", json={"email": email, "password": "s3cret-pass"})
+    cookies = login.cookies
+    token = httpx.post(f"{server.url}/api/current-user/reset-token/", cookies=cookies,
+                       headers={"X-CSRFToken": cookies["labelcore_csrf"]}).json()["token"]
+    return created.json()["id"], token
+
+
+def test_a_deactivated_users_token_stops_working_at_once(server):
+    user_id, token = _second_user(server, "leaver@example.com")
+    headers = {"Authorization": f"Token {token}"}
+    assert httpx.get(f"{server.url}/api/current-user/whoami", headers=headers).status_code == 200
+
+    with httpx.Client(base_url=server.url, headers=server.headers) as admin:
+        assert admin.delete(f"/api/users/{user_id}/").status_code == 204
+
+    assert httpx.get(f"{server.url}/api/current-user/whoami", headers=headers).status_code == 401
+
+
+def test_a_changed_email_shows_at_once(server):
+    _, token = _second_user(server, "renamed@example.com")
+    headers = {"Authorization": f"Token {token}"}
+    assert httpx.get(f"{server.url}/api/current-user/whoami", headers=headers).json()["email"] == "renamed@example.com"
+
+    changed = httpx.patch(f"{server.url}/api/current-user", headers=headers, json={"email": "renamed2@example.com"})
+    assert changed.status_code == 200
+
+    assert httpx.get(f"{server.url}/api/current-user/whoami", headers=headers).json()["email"] == "renamed2@example.com"
+
+
+def test_a_logged_out_session_stops_working_at_once(server):
+    login = httpx.post(f"{server.url}/api/auth/login", json={"email": server.email, "password": server.password})
+    cookies = login.cookies
+    assert httpx.get(f"{server.url}/api/current-user/whoami", cookies=cookies).status_code == 200
+
+    out = httpx.post(f"{server.url}/api/auth/logout", cookies=cookies, headers={"X-CSRFToken": cookies["labelcore_csrf"]})
+    assert out.status_code == 204
+
+    assert httpx.get(f"{server.url}/api/current-user/whoami", cookies=cookies).status_code == 401
