@@ -135,6 +135,7 @@ def create_backend(request: Request, body: MLBackendBody, user: User = Depends(c
         session.add(row)
         session.flush()
         ml_backends.connect(ctx, session, row, project)
+        ml_backends.models_changed(session)
         return _json(request, row)
 
 
@@ -154,6 +155,7 @@ def update_backend(request: Request, backend_id: int, body: MLBackendBody,
         _apply(row, values, ctx.registry)
         project = get_project(session, row.project_id)
         ml_backends.connect(ctx, session, row, project)
+        ml_backends.models_changed(session)
         return _json(request, row)
 
 
@@ -161,6 +163,7 @@ def update_backend(request: Request, backend_id: int, body: MLBackendBody,
 def delete_backend(backend_id: int, ctx: JobContext = Depends(ml_context)) -> Response:
     with write_session(ctx.engine) as session:
         session.delete(_backend(session, backend_id))
+        ml_backends.models_changed(session)
     return Response(status_code=204)
 
 

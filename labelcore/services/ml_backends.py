@@ -20,8 +20,10 @@ import hashlib
 import io
 import logging
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import IO, Any
 from urllib.parse import urlsplit
@@ -30,7 +32,7 @@ from pydantic import BaseModel, SecretStr, ValidationError
 from sqlalchemy import update
 from sqlmodel import Session, select
 
-from labelcore.db import read_session, write_session
+from labelcore.db import after_commit, read_session, write_session
 from labelcore.errors import LabelcoreError, NotFoundError
 from labelcore.jobs import JobContext
 from labelcore.models import MLBackend, Project
@@ -286,6 +288,48 @@ def backend_and_project(engine: Any, backend_id: int) -> tuple[MLBackend, Projec
     with read_session(engine) as session:
         row = get_backend(session, backend_id)
         return row, session.get(Project, row.project_id)
+
+
+@dataclass(frozen=True)
+class ProjectModels:
+    """What a project's ML backends ask of the labeling routes, remembered for
+    :data:`PROJECT_MODELS_TTL` seconds (the hot routes would otherwise read them on every request):
+    ``prelabels``, it has a pre-labeling (non-interactive) backend, so /next may predict the task it
+    hands out; ``auto_update``, a backend trains automatically, so annotation events concern it.
+    Changes made through this process are seen at once (:func:`models_changed`), those of other
+    server processes within the TTL."""
+
+    prelabels: bool
+    auto_update: bool
+
+
+PROJECT_MODELS_TTL = 2.0
+_PROJECT_MODELS: dict[int, tuple[float, ProjectModels]] = {}
+
+
+def project_models(engine: Any, project_id: int) -> ProjectModels:
+    entry = _PROJECT_MODELS.get(project_id)
+    if entry is not None and time.monotonic() - entry[0] <= PROJECT_MODELS_TTL:
+        return entry[1]
+    with read_session(engine) as session:
+        rows = session.exec(select(MLBackend.is_interactive, MLBackend.auto_update)
+                            .where(MLBackend.project_id == project_id)).all()
+    models = ProjectModels(prelabels=any(not interactive for interactive, _ in rows),
+                           auto_update=any(auto for _, auto in rows))
+    with _GUARD:
+        _PROJECT_MODELS[project_id] = (time.monotonic(), models)
+    return models
+
+
+def models_changed(session: Session) -> None:
+    """A backend is added, changed or removed in this transaction: every project's
+    :class:`ProjectModels` is read afresh once it commits."""
+    after_commit(session, _forget_project_models)
+
+
+def _forget_project_models() -> None:
+    with _GUARD:
+        _PROJECT_MODELS.clear()
 
 
 def prelabeling_backend(session: Session, project_id: int) -> MLBackend | None:

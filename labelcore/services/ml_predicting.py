@@ -194,6 +194,8 @@ def ensure_prediction(ctx: JobContext, project: Project, task_id: int) -> None:
     """Before a task is shown for labeling: if the project's pre-labeling backend makes the version
     the project shows and the task has no prediction of it, predict it now (within the backend's
     timeout). Failures are recorded on the backend and never raised: labeling goes on without."""
+    if not ml_backends.project_models(ctx.engine, project.id).prelabels:
+        return
     with read_session(ctx.engine) as session:
         row = ml_backends.prelabeling_backend(session, project.id)
         if row is None:

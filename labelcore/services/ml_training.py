@@ -109,6 +109,8 @@ def annotation_changed(queue: Any, engine: Any, registry: Any, project_id: int, 
     that trains automatically (``auto_update``) once ``min_annotations_to_start_training`` (N >= 1;
     0 turns automatic training off) annotations arrived since its last run, and forward the event
     to ``remote`` backends that train automatically. Returns the submitted job ids."""
+    if not ml_backends.project_models(engine, project_id).auto_update:
+        return []
     with read_session(engine) as session:
         rows = list(session.exec(select(MLBackend).where(MLBackend.project_id == project_id,
                                                          MLBackend.auto_update == True)))  # noqa: E712
