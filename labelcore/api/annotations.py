@@ -10,7 +10,9 @@ from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import Engine
 from sqlmodel import Session, select
+from starlette.concurrency import run_in_threadpool
 
+from labelcore.api import inline
 from labelcore.api.deps import current_user, db, get_engine, get_pm, get_registry
 from labelcore.api.serializers import (annotation_json, draft_json, project_event, project_payload, task_json,
                                        webhook_payload)
@@ -22,7 +24,7 @@ from labelcore.jsonio import FastJSONResponse
 from labelcore.models import Annotation, Draft, Project, Task, User
 from labelcore.registry import Registry
 from labelcore.services import annotations as annotation_service
-from labelcore.services import ml_training
+from labelcore.services import ml_backends, ml_training
 from labelcore.services.annotations import ForbiddenError
 from labelcore.services.events import emit, listening
 from labelcore.services.projects import get_project
@@ -109,15 +111,30 @@ def list_annotations(task_id: int, session: Session = Depends(db), ordering: str
 
 
 @router.post("/api/tasks/{task_id}/annotations", status_code=201)
-def create_annotation(request: Request, task_id: int, body: AnnotationBody, was_cancelled: bool | None = None,
-                      user: User = Depends(current_user), engine: Engine = Depends(get_engine),
-                      registry: Registry = Depends(get_registry), pm: pluggy.PluginManager = Depends(get_pm)
-                      ) -> FastJSONResponse:
+async def create_annotation(request: Request, task_id: int, body: AnnotationBody, was_cancelled: bool | None = None,
+                            user: User = Depends(current_user), engine: Engine = Depends(get_engine),
+                            registry: Registry = Depends(get_registry), pm: pluggy.PluginManager = Depends(get_pm)
+                            ) -> FastJSONResponse:
     """Submit an annotation (``?was_cancelled=1`` or ``was_cancelled`` in the body: a skip)."""
     values = body.model_dump(exclude_unset=True)
     values.pop("draft_id", None)
     if was_cancelled is not None:
         values["was_cancelled"] = was_cancelled
+    annotation, task, author, payload, trains = await inline.run(engine, _create, engine, task_id, user, values,
+                                                                 body.draft_id, registry, pm)
+    if payload is not None:  # plugins' listeners (webhooks) may block: not on the event loop
+        await run_in_threadpool(emit, pm, "ANNOTATION_CREATED", payload)
+    if trains:
+        await run_in_threadpool(_tell_models, request, annotation.project_id, "ANNOTATION_CREATED", annotation.id,
+                                task.id)
+    # a Response skips FastAPI's response validation (hot path)
+    return FastJSONResponse(annotation_json(annotation, author), status_code=201)
+
+
+def _create(engine: Engine, task_id: int, user: User, values: dict, draft_id: int | None, registry: Registry,
+            pm: pluggy.PluginManager) -> tuple[Annotation, Task, User | None, dict | None, bool]:
+    """The new annotation, its task and author, the event for listening plugins, and whether a model
+    of the project trains on annotations."""
     # read and checked before the write session, so the (SQLite) writer lock is held only for the writes
     with read_session(engine) as session:
         task = get_task(session, task_id)
@@ -125,17 +142,13 @@ def create_annotation(request: Request, task_id: int, body: AnnotationBody, was_
     checked = annotation_service.check_annotation_result(values, project, task, registry, pm)
     with write_session(engine) as session:
         annotation = annotation_service.create_annotation(session, project, task, user, values, registry, pm,
-                                                          draft_id=body.draft_id, checked=checked)
+                                                          draft_id=draft_id, checked=checked)
         if annotation.completed_by_id == user.id:
             author = user
         else:
             author = session.get(User, annotation.completed_by_id) if annotation.completed_by_id else None
         payload = _event(pm, session, "ANNOTATION_CREATED", annotation, task, project, author)
-    if payload is not None:
-        emit(pm, "ANNOTATION_CREATED", payload)
-    _tell_models(request, project.id, "ANNOTATION_CREATED", annotation.id, task.id)
-    # a Response skips FastAPI's response validation (hot path)
-    return FastJSONResponse(annotation_json(annotation, author), status_code=201)
+    return annotation, task, author, payload, ml_backends.project_models(engine, project.id).auto_update
 
 
 @router.get("/api/annotations/{annotation_id}")
