@@ -178,7 +178,8 @@ def serve(host: str | None, port: int | None, workers: int | None, data_dir: Pat
     engine.dispose()
     click.echo(f"labelcore {__import__('labelcore').__version__}: data in {settings.resolved_data_dir}")
     click.echo(f"open http://{settings.host}:{settings.port}/ and {login}")
-    options = {"host": settings.host, "port": settings.port, "log_level": "warning", "access_log": False}
+    options = {"host": settings.host, "port": settings.port, "log_level": "warning", "access_log": False,
+               "timeout_keep_alive": 65}
     if settings.workers == 1:
         uvicorn.run(create_app(settings, pm), **options)
         return
