@@ -35,5 +35,5 @@ async def run(engine: Engine, step: Callable[..., _T], *args: Any) -> _T:
             try:
                 return step(*args)
             except WriterBusy:
-                pass  # nothing was written: run it again where it may wait  # nothing was written: run it again where it may wait
+                pass  # nothing was written: run it again where it may wait
     return await run_in_threadpool(step, *args)

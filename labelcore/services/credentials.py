@@ -2,10 +2,11 @@
 a few seconds, so the hot routes do not look the caller up in the database on every request.
 
 What is remembered is the active user and when the token expires; unknown or refused credentials
-are never remembered. Every change that can take a credential or a user away calls
-:func:`forget_all` (token reset, refresh-token and session revocation, a user changed or
-deactivated) through :func:`forget_when_committed`, so this process sees it at once; other server processes (``serve --workers N``, the
-CLI) see it within :data:`TTL_SECONDS`.
+are never remembered. Every change that can take a credential or a user away (token reset,
+refresh-token and session revocation, a user changed or deactivated) forgets everything when it
+commits (:func:`forget_when_committed`). This process then looks callers up afresh, save for a
+lookup that read the old rows just before the commit, which lives at most :data:`TTL_SECONDS`; other
+server processes (``serve --workers N``, the CLI) see the change within :data:`TTL_SECONDS` too.
 """
 
 from __future__ import annotations

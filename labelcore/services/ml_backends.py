@@ -296,8 +296,8 @@ class ProjectModels:
     :data:`PROJECT_MODELS_TTL` seconds (the hot routes would otherwise read them on every request):
     ``prelabels``, it has a pre-labeling (non-interactive) backend, so /next may predict the task it
     hands out; ``auto_update``, a backend trains automatically, so annotation events concern it.
-    Changes made through this process are seen at once (:func:`models_changed`), those of other
-    server processes within the TTL."""
+    Changes made through this process are seen once they commit (:func:`models_changed`; a read
+    racing the commit lives at most the TTL), those of other server processes within the TTL."""
 
     prelabels: bool
     auto_update: bool
