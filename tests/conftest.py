@@ -2,8 +2,10 @@ from __future__ import annotations
 
 import pytest
 
+from labelcore.db import make_engine, migrate
 from labelcore.plugins import create_plugin_manager
 from labelcore.registry import build_registry
+from labelcore.settings import Settings
 from labelcore.testing import ConfigChecker
 
 
@@ -23,3 +25,12 @@ def installed():
 @pytest.fixture
 def registry(pm):
     return build_registry(pm)
+
+
+@pytest.fixture
+def engine(tmp_path):
+    """A migrated SQLite database in the test's temporary folder."""
+    engine = make_engine(Settings(data_dir=tmp_path))
+    migrate(engine)
+    yield engine
+    engine.dispose()

@@ -13,17 +13,8 @@ import pytest
 from sqlalchemy import create_engine, func, select
 
 from labelcore.api import inline
-from labelcore.db import WriterBusy, make_engine, migrate, no_wait_for_writer, write_session
+from labelcore.db import WriterBusy, no_wait_for_writer, write_session
 from labelcore.models import Project
-from labelcore.settings import Settings
-
-
-@pytest.fixture
-def engine(tmp_path):
-    engine = make_engine(Settings(data_dir=tmp_path))
-    migrate(engine)
-    yield engine
-    engine.dispose()
 
 
 def projects(engine) -> int:
@@ -90,11 +81,28 @@ def test_after_the_first_write_later_ones_wait_instead_of_refusing(engine):
     assert projects(engine) == 2
 
 
-def test_a_step_runs_on_the_calling_thread_while_the_writer_is_free(engine):
+def on_a_loop(step_of_loop):
+    """Run ``step_of_loop()`` (a coroutine function) on a fresh event loop in its own thread (the
+    suite's browser fixtures keep a loop running in the main thread); returns (its result, the
+    loop's thread)."""
+    out = {}
+
+    def run():
+        out["loop_thread"] = threading.get_ident()
+        out["result"] = asyncio.run(step_of_loop())
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join(30)
+    return out["result"], out["loop_thread"]
+
+
+def test_a_step_runs_on_the_loops_thread_while_the_writer_is_free(engine):
     async def main():
         return await inline.run(engine, add_project, engine)
 
-    assert asyncio.run(main()) == threading.get_ident()
+    ran_on, loop_thread = on_a_loop(main)
+    assert ran_on == loop_thread
 
 
 def test_a_step_that_meets_a_busy_writer_runs_again_in_a_thread_and_waits_there(engine):
@@ -104,8 +112,8 @@ def test_a_step_that_meets_a_busy_writer_runs_again_in_a_thread_and_waits_there(
         asyncio.get_running_loop().call_later(0.2, holder.release)
         return await inline.run(engine, add_project, engine)
 
-    ran_on = asyncio.run(main())
-    assert ran_on != threading.get_ident()
+    ran_on, loop_thread = on_a_loop(main)
+    assert ran_on != loop_thread
     assert projects(engine) == 1  # written once, by the second run
 
 
@@ -115,4 +123,5 @@ def test_postgresql_steps_always_run_in_the_thread_pool():
     async def main():
         return await inline.run(engine, threading.get_ident)
 
-    assert asyncio.run(main()) != threading.get_ident()
+    ran_on, loop_thread = on_a_loop(main)
+    assert ran_on != loop_thread

@@ -11,21 +11,12 @@ import pytest
 from sqlalchemy import event, select, text, update
 
 from labelcore import SamplerSpec, hookimpl
-from labelcore.db import make_engine, migrate, write_session
+from labelcore.db import write_session
 from labelcore.models import Annotation, Draft, Project, Task, TaskLock
 from labelcore.registry import build_registry
 from labelcore.services import distribution
 from labelcore.services.distribution import RandomStart, assign_next_task, release_lock, sampler_for
 from labelcore.services.users import create_user
-from labelcore.settings import Settings
-
-
-@pytest.fixture
-def engine(tmp_path):
-    engine = make_engine(Settings(data_dir=tmp_path))
-    migrate(engine)
-    yield engine
-    engine.dispose()
 
 
 def make_project(engine, tasks: int, labeled: int = 0, **fields) -> tuple[int, list[int]]:
