@@ -21,7 +21,7 @@ from labelcore.errors import ConfigError, LabelcoreError, NotFoundError
 from labelcore.models import Annotation, Draft, Prediction, Project, Task, TaskLock, User
 from labelcore.registry import Registry
 from labelcore.results import check_results
-from labelcore.services.counters import count_annotation, recount_tasks
+from labelcore.services.counters import count_annotation, recount_tasks, skips_finish
 from labelcore.services.projects import parsed_config
 
 
@@ -145,7 +145,8 @@ def create_annotation(session: Session, project: Project, task: Task, user: User
     SQLite writer lock is not held while it runs); it is checked again only if the project's
     config has changed since. NotFoundError when the task no longer exists."""
     cancelled = bool(values.get("was_cancelled") or False)
-    label_config = count_annotation(session, task.id, cancelled, updated_at=_now(), updated_by_id=user.id)
+    label_config = count_annotation(session, task.id, cancelled, skips_finish(project.skip_queue),
+                                    updated_at=_now(), updated_by_id=user.id)
     if label_config is None:
         raise NotFoundError(f"task {task.id} not found")
     if checked is None or label_config != project.label_config:

@@ -50,17 +50,18 @@ def write_tasks(session: Session, project_id: int, label_config: str, rows: Impo
     reserved = connection.execute(
         update(Project).where(Project.id == project_id)
         .values(next_inner_id=Project.next_inner_id + n)
-        .returning(Project.next_inner_id, Project.maximum_annotations, Project.label_config)
+        .returning(Project.next_inner_id, Project.maximum_annotations, Project.label_config, Project.skip_queue)
     ).first()
     if reserved is None:
         raise NotFoundError(f"project {project_id} not found")
-    next_inner_id, overlap, current_config = reserved
+    next_inner_id, overlap, current_config, skip_queue = reserved
+    skips = counters.skips_finish(skip_queue)
     if current_config != label_config:
         raise ImportConflict("the project's labeling config changed while the tasks were being checked; "
                              "nothing was imported, import again")
     bulk = _BulkWriter(connection)
     now = bulk.stamp(datetime.now(timezone.utc))
-    task_ids = bulk.insert_tasks(project_id, next_inner_id - n, overlap, now, rows.tasks,
+    task_ids = bulk.insert_tasks(project_id, next_inner_id - n, overlap, skips, now, rows.tasks,
                                  want_ids=want_ids or bool(rows.annotations or rows.predictions))
     if rows.annotations:
         unique_ids = _uuid4_strings(len(rows.annotations))
@@ -82,7 +83,7 @@ def write_tasks(session: Session, project_id: int, label_config: str, rows: Impo
         skipped_annotations_number=sum(task[3] for task in rows.tasks),
         total_predictions_number=len(rows.predictions),
         num_tasks_with_annotations=sum(1 for task in rows.tasks if task[2] > 0),
-        finished_task_number=sum(1 for task in rows.tasks if task[2] >= overlap),
+        finished_task_number=sum(1 for task in rows.tasks if counters.is_done(task[2], task[3], overlap, skips)),
     )
     if rows.last_model_version is not None:
         # as Label Studio: a project without a model version takes the one of its first predictions
@@ -213,18 +214,20 @@ class _BulkWriter:
         finally:
             cursor.close()
 
-    def insert_tasks(self, project_id: int, first_inner_id: int, overlap: int, now: Any, tasks: list[tuple],
-                     want_ids: bool) -> list[int] | None:
+    def insert_tasks(self, project_id: int, first_inner_id: int, overlap: int, skips: bool, now: Any,
+                     tasks: list[tuple], want_ids: bool) -> list[int] | None:
         """Insert ``(data_json, meta_json, completed, cancelled, predictions)`` tuples as tasks with
-        consecutive inner ids; returns their ids in order when ``want_ids``."""
+        consecutive inner ids (``skips``: whether skips count towards ``overlap``,
+        :func:`counters.skips_finish`); returns their ids in order when ``want_ids``."""
         if self.sqlite:
-            return self._sqlite_tasks(project_id, first_inner_id, overlap, now, tasks)
+            return self._sqlite_tasks(project_id, first_inner_id, overlap, skips, now, tasks)
         # COPY's text format, written directly: every column is a number, a flag, a timestamp or
         # JSON from orjson, which escapes all control characters, so only backslashes need doubling
         stamp = now.isoformat()
         lines = "".join(
             f"{project_id}\t{first_inner_id + position}\t{_copy_escape(data)}\t{_copy_escape(meta)}\t"
-            f"{'t' if completed >= overlap else 'f'}\t{completed}\t{cancelled}\t{predictions}\t{overlap}\t"
+            f"{'t' if counters.is_done(completed, cancelled, overlap, skips) else 'f'}\t"
+            f"{completed}\t{cancelled}\t{predictions}\t{overlap}\t"
             f"\\N\t{stamp}\t{stamp}\t\\N\n"
             for position, (data, meta, completed, cancelled, predictions) in enumerate(tasks)
         )
@@ -241,15 +244,16 @@ class _BulkWriter:
             .order_by(Task.inner_id)
         ).scalars())
 
-    def _sqlite_tasks(self, project_id: int, first_inner_id: int, overlap: int, now: str,
+    def _sqlite_tasks(self, project_id: int, first_inner_id: int, overlap: int, skips: bool, now: str,
                       tasks: list[tuple]) -> list[int]:
         # BEGIN IMMEDIATE holds the database's write lock: max(id) + 1 ... are ours alone
         first_id = (self.connection.execute(select(func.max(Task.id))).scalar() or 0) + 1
         runs = _runs(tasks)
         if len(runs) > max(16, len(tasks) // 64) or not _sqlite_has_json():
             self.insert("task", _TASK_COLUMNS, [
-                (first_id + position, project_id, first_inner_id + position, data, meta, completed >= overlap,
-                 completed, cancelled, predictions, overlap, None, now, now, None)
+                (first_id + position, project_id, first_inner_id + position, data, meta,
+                 counters.is_done(completed, cancelled, overlap, skips), completed, cancelled, predictions, overlap,
+                 None, now, now, None)
                 for position, (data, meta, completed, cancelled, predictions) in enumerate(tasks)
             ])
         else:
@@ -263,8 +267,8 @@ class _BulkWriter:
                     _, meta, completed, cancelled, predictions = tasks[start]
                     datas = "[" + ",".join(task[0] for task in tasks[start:end]) + "]"
                     cursor.execute(sql, (first_id + start, project_id, first_inner_id + start, meta,
-                                         completed >= overlap, completed, cancelled, predictions, overlap, now, now,
-                                         datas))
+                                         counters.is_done(completed, cancelled, overlap, skips), completed,
+                                         cancelled, predictions, overlap, now, now, datas))
             finally:
                 cursor.close()
         return list(range(first_id, first_id + len(tasks)))

@@ -298,6 +298,8 @@ def update_project(session: Session, project: Project, values: dict[str, Any], r
     elif "control_weights" in values:
         project.control_weights = control_weights(project.parsed_label_config or {}, values.pop("control_weights"))
     overlap_changed = "maximum_annotations" in values and values["maximum_annotations"] != project.maximum_annotations
+    # which annotations finish a task depends on skip_queue (IGNORE_SKIPPED counts skips)
+    done_changed = "skip_queue" in values and values["skip_queue"] != project.skip_queue
     for key, value in values.items():
         setattr(project, key, value)
     project.updated_at = datetime.now(timezone.utc)
@@ -307,6 +309,7 @@ def update_project(session: Session, project: Project, values: dict[str, Any], r
         session.exec(update(Task).where(Task.project_id == project.id)
                      .values(overlap=project.maximum_annotations)
                      .execution_options(synchronize_session=False))
+    if overlap_changed or done_changed:
         recount_project(session, project.id)
         session.refresh(project)
     return project

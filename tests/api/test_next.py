@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from labelcore.db import make_engine, write_session
-from labelcore.models import Task
+from labelcore.models import Annotation, Task
 from labelcore.settings import Settings
 from labelcore.testing import LiveServer
 
@@ -323,6 +323,42 @@ def test_ignore_skipped_closes_a_skipped_task_for_everyone(ws):
     ws.annotate(bob, second)
     assert alice.next(project_id).status_code == 404
     assert bob.next(project_id).status_code == 404
+
+
+def _done(ws, project_id: int) -> tuple[list[bool], int]:
+    """Each task's is_labeled in id order, and the project's finished_task_number."""
+    tasks = ws.admin.get("/api/tasks/", params={"project": project_id, "fields": "all"}).json()["tasks"]
+    project = ws.admin.get(f"/api/projects/{project_id}/").json()
+    return [task["is_labeled"] for task in sorted(tasks, key=lambda task: task["id"])], project["finished_task_number"]
+
+
+def test_ignore_skipped_counts_a_skip_as_done_as_label_studio_does(ws):
+    project_id, [first, second] = ws.project(tasks=2, skip_queue="IGNORE_SKIPPED")
+    alice = ws.annotator("alice")
+    ws.annotate(alice, first, skip=True)
+
+    assert _done(ws, project_id) == ([True, False], 1)
+
+    # another skip queue: only submitted annotations finish a task, and the counters follow at once
+    assert ws.admin.patch(f"/api/projects/{project_id}/", json={"skip_queue": "REQUEUE_FOR_ME"}).status_code == 200
+    assert _done(ws, project_id) == ([False, False], 0)
+    assert ws.admin.patch(f"/api/projects/{project_id}/", json={"skip_queue": "IGNORE_SKIPPED"}).status_code == 200
+    assert _done(ws, project_id) == ([True, False], 1)
+
+    # removing the skip reopens the task
+    with write_session(ws.engine) as session:
+        skip_id = session.exec(select(Annotation.id).where(Annotation.task_id == first)).scalar_one()
+    assert ws.admin.delete(f"/api/annotations/{skip_id}/").status_code == 204
+    assert _done(ws, project_id) == ([False, False], 0)
+
+
+def test_ignore_skipped_counts_imported_skips_too(ws):
+    project_id, _ = ws.project(tasks=0, skip_queue="IGNORE_SKIPPED")
+    tasks = [{"data": {"text": "skipped"}, "annotations": [{"result": [], "was_cancelled": True}]},
+             {"data": {"text": "open"}}]
+    assert ws.admin.post(f"/api/projects/{project_id}/import", json=tasks).status_code == 201
+
+    assert _done(ws, project_id) == ([True, False], 1)
 
 
 def test_postponing_the_task_in_hand_moves_the_stream_on(ws):
