@@ -5,6 +5,7 @@ the thread pool, one thread hand-off each, per request."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -16,7 +17,7 @@ from sqlmodel import Session, select
 
 from labelcore.api import inline
 from labelcore.db import read_session, write_session
-from labelcore.models import Token, User
+from labelcore.models import Annotation, Prediction, Task, Token, User
 from labelcore.registry import Registry
 from labelcore.security import hash_key, looks_like_jwt, read_jwt
 from labelcore.services import credentials
@@ -62,10 +63,37 @@ def db_write(engine: Engine = Depends(get_engine)) -> Iterator[Session]:
 @dataclass(frozen=True)
 class Caller:
     """Who is calling and how they authenticated (``token``, ``bearer``, ``session``, or ``ml``: the
-    read-only token an ML backend's model was given at setup)."""
+    read-only token an ML backend's model was given at setup, limited to ``project_id``)."""
 
     user: User
     via: str
+    project_id: int | None = None
+
+
+# What an ML token may read, all of it in its own project: the project and what hangs under it, its
+# tasks, annotations and predictions, its uploaded media; besides, local-storage files (media of any
+# project that uses local storage) and who the token acts as.
+_ML_IN_PROJECT = re.compile(r"^/(?:api/projects|data/upload)/(\d+)(?:/.*)?$")
+_ML_ROWS = re.compile(r"^/api/(tasks|annotations|predictions)/(\d+)(?:/.*)?$")
+_ML_ANYWHERE = {"/api/current-user/whoami", "/data/local-files"}
+
+
+def _ml_may_read(engine: Engine, request: Request, project_id: int | None) -> bool:
+    path = request.url.path
+    if path in _ML_ANYWHERE:
+        return True
+    if path == "/api/tasks":
+        return request.query_params.get("project") == str(project_id)
+    match = _ML_IN_PROJECT.match(path)
+    if match:
+        return int(match.group(1)) == project_id
+    match = _ML_ROWS.match(path)
+    if match:
+        model = {"tasks": Task, "annotations": Annotation, "predictions": Prediction}[match.group(1)]
+        with read_session(engine) as session:
+            owner = session.exec(select(model.project_id).where(model.id == int(match.group(2)))).first()
+        return owner is None or owner == project_id  # no such row: the route answers 404
+    return False
 
 
 def _unauthorized(detail: str) -> HTTPException:
@@ -118,7 +146,7 @@ def authenticate(request: Request) -> Caller | None:
 
             claims = read_ml_token(engine, settings.signing_key, credential)
             user = _user_by_id(engine, claims["user_id"]) if claims else None
-            return Caller(user, "ml") if user else None
+            return Caller(user, "ml", claims["project"]) if user else None
         if scheme == "token" and credential:
             user = _user_for_key(engine, credential, "legacy")
             return Caller(user, "token") if user else None
@@ -144,8 +172,13 @@ async def current_caller(request: Request) -> Caller:
         if request.headers.get("authorization") or request.cookies.get(SESSION_COOKIE):
             raise _unauthorized("Invalid token.")
         raise _unauthorized("Authentication credentials were not provided.")
-    if caller.via == "ml" and request.method not in ("GET", "HEAD", "OPTIONS"):
-        raise HTTPException(status_code=403, detail="ML backend tokens can only read (GET).")
+    if caller.via == "ml":
+        if request.method not in ("GET", "HEAD", "OPTIONS"):
+            raise HTTPException(status_code=403, detail="ML backend tokens can only read (GET).")
+        if not await inline.run(request.app.state.engine, _ml_may_read, request.app.state.engine, request,
+                                caller.project_id):
+            raise HTTPException(status_code=403, detail=f"This ML backend token reads only its own project "
+                                                        f"(project {caller.project_id}).")
     if caller.via == "session" and request.method not in ("GET", "HEAD", "OPTIONS"):
         expected = request.cookies.get(CSRF_COOKIE)
         if not expected or request.headers.get("x-csrftoken") != expected:

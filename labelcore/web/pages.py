@@ -86,7 +86,7 @@ def _login_url(request: Request) -> str:
 def page_user(request: Request) -> User:
     """The signed-in user of a page request; everyone else is redirected to the login page."""
     caller = authenticate(request)
-    if caller is None:
+    if caller is None or caller.via == "ml":  # a model's read-only token is for the API, not the pages
         raise HTTPException(status_code=303, detail="Log in to see this page.",
                             headers={"Location": _login_url(request)})
     request.state.user = caller.user

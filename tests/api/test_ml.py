@@ -406,6 +406,17 @@ def test_the_ml_token_reads_media_and_data_but_never_writes(api, live, log, tmp_
     assert model.patch(f"/api/projects/{project_id}", json={"title": "nope"}).status_code == 403
     assert model.get(f"/api/projects/{project_id}/next").status_code == 403
 
+    # and only its own project's
+    other_id, [other_task] = project(api, tasks=[{"text": "elsewhere"}])
+    other_media = f"/data/upload/{other_id}/" + media_url.rsplit("/", 1)[1]  # refused before it is looked for
+    assert model.get("/api/tasks/", params={"project": project_id}).status_code == 200
+    for path in (f"/api/projects/{other_id}", f"/api/tasks/{other_task}", "/api/projects", "/api/users",
+                 f"/api/tasks/?project={other_id}", other_media):
+        refused = model.get(path)
+        assert refused.status_code == 403, path
+        assert f"project {project_id}" in refused.json()["detail"]
+    assert model.get("/projects", follow_redirects=False).status_code == 303  # not the pages either
+
     api.get(f"/api/projects/{project_id}/next")  # the model reads the media through the host
     assert calls(log, "media") == [{"event": "media", "task": task["id"], "size": 9}]
 
