@@ -5,6 +5,9 @@ Plugin test suites use these so they run in an environment holding only core and
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from labelcore.config import ParsedConfig, parse_config
@@ -200,6 +203,22 @@ def stop_process(process: Any, seconds: float = 10.0) -> None:
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
+
+
+@contextmanager
+def local_http_server(handler: Any) -> Iterator[str]:
+    """A threaded ``http.server`` with ``handler`` (a ``BaseHTTPRequestHandler`` class) on a free
+    port of 127.0.0.1, for the outside servers tests need (media hosts, model servers); yields its URL."""
+    from http.server import ThreadingHTTPServer
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 def free_port() -> int:

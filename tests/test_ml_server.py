@@ -14,7 +14,7 @@ import sys
 import threading
 import time
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import httpx
@@ -27,7 +27,7 @@ from labelcore.config import parse_config
 from labelcore.ml_server import backend_settings, create_ml_app
 from labelcore.registry import build_registry
 from labelcore.results import validate_results
-from labelcore.testing import LiveServer, free_port, plugin_from_file, plugin_manager
+from labelcore.testing import LiveServer, free_port, local_http_server, plugin_from_file, plugin_manager
 
 PLUGINS_DIR = Path(__file__).parent / "plugins"
 brightness_plugin = plugin_from_file(PLUGINS_DIR / "ml_brightness.py")
@@ -80,11 +80,8 @@ class _PublicImages(BaseHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def public_images():
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _PublicImages)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
+    with local_http_server(_PublicImages) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import httpx
 import pytest
 
 from labelcore.services.outbound import OutboundError, check_url, client, read_limited
+from labelcore.testing import local_http_server
 
 
 @pytest.mark.parametrize("url, why", [
@@ -56,11 +56,8 @@ class _Handler(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def local_server():
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
+    with local_http_server(_Handler) as url:
+        yield url
 
 
 def test_redirects_are_checked_too(local_server):

@@ -8,10 +8,9 @@ import io
 import json
 import os
 import subprocess
-import threading
 from collections.abc import Callable, Iterator
 from datetime import datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import httpx
@@ -20,7 +19,7 @@ from PIL import Image
 
 from labelcore.builtin.ml_remote import RemoteModel, RemoteSettings
 from labelcore.services.ml_protocol import project_uid
-from labelcore.testing import LiveServer, free_port, stop_process, wait_healthy
+from labelcore.testing import LiveServer, free_port, local_http_server, stop_process, wait_healthy
 
 ROOT = Path(__file__).resolve().parents[2]
 MODEL_SCRIPT = Path(__file__).with_name("lsml_model.py")
@@ -166,14 +165,11 @@ class TinyServer:
             def log_message(self, *args):
                 pass
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+        self._serving = local_http_server(Handler)
+        self.url = self._serving.__enter__()
 
     def close(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        self._serving.__exit__(None, None, None)
 
 
 @pytest.fixture
