@@ -36,6 +36,19 @@ def test_a_detection_config_parses_into_objects_controls_and_data_keys(installed
     assert parsed.controls["label"].spec.result_type == "rectanglelabels"
 
 
+def test_keys_of_names_the_data_keys_each_object_reads(installed):
+    parsed = installed.parse("""<View>
+  <Image name="photo" value="$image"/>
+  <Text name="caption" value="$text"/>
+  <Header value="$title"/>
+  <Choices name="tone" toName="caption"><Choice value="A"/></Choices>
+</View>""")
+
+    assert parsed.keys_of("photo") == ["image"]
+    assert parsed.keys_of("caption") == ["text"]
+    assert parsed.keys_of("nothing") == []
+
+
 def test_tag_and_attribute_names_match_case_insensitively_like_label_studio(installed):
     parsed = installed.parse("""<view>
   <image name="img" VALUE="$url"/>

@@ -121,6 +121,10 @@ class ParsedConfig:
         """Every data key the config reads, required or not."""
         return list(dict.fromkeys(ref.name for ref in self.data_refs))
 
+    def keys_of(self, object_name: str) -> list[str]:
+        """Data keys the named object tag reads (``<Image name="img" value="$image">``: ``["image"]``)."""
+        return list(dict.fromkeys(ref.name for ref in self.data_refs if ref.tag_name == object_name))
+
     def walk(self) -> Iterator[ConfigNode]:
         return self.root.walk()
 
@@ -182,7 +186,7 @@ class ParsedConfig:
         """What ``labelcore validate`` prints: objects, controls and data keys."""
         return {
             "objects": [
-                {"name": name, "tag": node.tag, "data": [ref.name for ref in self.data_refs if ref.tag_name == name]}
+                {"name": name, "tag": node.tag, "data": self.keys_of(name)}
                 for name, node in self.objects.items()
             ],
             "controls": [

@@ -54,7 +54,7 @@ def conll_schema(config: Any) -> ConllSchema | str:
                 reason = (f'The <Text name="{target}"> loads its text from a URL (valueType="url"); CONLL 2003 '
                           "needs the text in the task.")
                 continue
-            keys = [ref.name for ref in config.data_refs if ref.tag_name == target]
+            keys = config.keys_of(target)
             if keys:
                 return ConllSchema(control=name, text_name=target, data_key=keys[0])
     return reason

@@ -90,7 +90,7 @@ def yolo_schema(config: Any, obb: bool = False) -> YoloSchema | str:
     image = config.objects[image_name]
     if image.attr("valueList") and not image.attr("value"):
         return "YOLO writes one label file per task image; this <Image> shows a list of images (valueList)."
-    keys = [ref.name for ref in config.data_refs if ref.tag_name == image_name]
+    keys = config.keys_of(image_name)
     if not keys:
         return f'The <Image name="{image_name}"> does not read a task field (value="$field").'
     # YOLO and YOLO_OBB number the same classes (polygon labels included), so ids agree across formats

@@ -42,7 +42,7 @@ def find_target(config: Any) -> tuple[str, str, str]:
             target = config.objects.get(to_name)
             if target is None or target.tag != "Image":
                 continue
-            keys = [ref.name for ref in config.data_refs if ref.tag_name == to_name]
+            keys = config.keys_of(to_name)
             if keys:
                 return name, to_name, keys[0]
     raise LabelcoreError("the yolo backend needs a <RectangleLabels> control on an <Image value=\"$field\"> "
