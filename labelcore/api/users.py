@@ -10,7 +10,7 @@ from labelcore.api.deps import current_user, db, db_write, require_admin
 from labelcore.api.pagination import paginate
 from labelcore.models import User
 from labelcore.security import hash_password
-from labelcore.services.users import create_user, user_changed
+from labelcore.services.users import create_user
 
 router = APIRouter(tags=["users"], dependencies=[Depends(current_user)])
 
@@ -53,15 +53,13 @@ class UserUpdate(BaseModel):
     allow_newsletters: bool | None = None
 
 
-def _apply(user: User, body: UserUpdate, session: Session) -> None:
+def _apply(user: User, body: UserUpdate) -> None:
     for field in ("username", "first_name", "last_name", "email"):
         value = getattr(body, field)
         if value is not None:
             setattr(user, field, value)
     if body.password:
         user.password_hash = hash_password(body.password)
-    session.add(user)
-    user_changed(session)
 
 
 @router.get("/api/current-user/whoami")
@@ -78,7 +76,8 @@ def get_current_user(user: User = Depends(current_user)) -> dict:
 def update_current_user(body: UserUpdate, user: User = Depends(current_user),
                         session: Session = Depends(db_write, scope="function")) -> dict:
     user = session.get(User, user.id)
-    _apply(user, body, session)
+    _apply(user, body)
+    session.add(user)
     return user_json(user)
 
 
@@ -116,7 +115,8 @@ def update_user(user_id: int, body: UserUpdate, session: Session = Depends(db_wr
     if caller.id != user_id and not caller.is_superuser:
         raise HTTPException(status_code=403, detail="You do not have permission to perform this action.")
     user = _user_or_404(session, user_id)
-    _apply(user, body, session)
+    _apply(user, body)
+    session.add(user)
     return user_json(user)
 
 
@@ -127,5 +127,4 @@ def delete_user(user_id: int, session: Session = Depends(db_write, scope="functi
         raise HTTPException(status_code=400, detail="You cannot delete yourself.")
     user.is_active = False
     session.add(user)
-    user_changed(session)
     return Response(status_code=204)

@@ -11,7 +11,6 @@ from labelcore.db import write_session
 from labelcore.errors import LabelcoreError
 from labelcore.models import Token, User
 from labelcore.security import hash_key, hash_password, make_jwt, new_api_key, read_jwt
-from labelcore.services import credentials
 from labelcore.settings import Settings
 
 
@@ -36,7 +35,6 @@ def set_api_key(session: Session, user: User, key: str) -> str:
     if len(key) < 20:
         raise LabelcoreError("an API token must be at least 20 characters long")
     session.exec(update(Token).where(Token.user_id == user.id, Token.kind == "legacy").values(revoked=True))
-    credentials.forget_when_committed(session)
     existing = session.exec(select(Token).where(Token.key_hash == hash_key(key))).first()
     if existing is not None:
         if existing.user_id != user.id:
@@ -100,14 +98,7 @@ def _revoke(session: Session, key: str, kind: str) -> bool:
         return False
     row.revoked = True
     session.add(row)
-    credentials.forget_when_committed(session)
     return True
-
-
-def user_changed(session: Session) -> None:
-    """A user's fields or ``is_active`` change in this transaction: whom credentials stand for is
-    looked up afresh once it commits."""
-    credentials.forget_when_committed(session)
 
 
 def open_session(session: Session, user: User, settings: Settings) -> str:
