@@ -26,10 +26,12 @@ import weakref
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
+from itertools import chain
 from pathlib import Path
 from typing import TypeVar
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import ORMExecuteState
 from sqlmodel import Session
 
 from labelcore.settings import Settings
@@ -226,6 +228,23 @@ def write_session(engine: Engine) -> Iterator[Session]:
 def after_commit(session: Session, callback: Callable[[], object]) -> None:
     """Call ``callback()`` once ``session``'s transaction has committed (never if it rolls back)."""
     event.listen(session, "after_commit", lambda _session: callback(), once=True)
+
+
+def when_changed(models: tuple[type, ...], callback: Callable[[], object]) -> None:
+    """Call ``callback()`` after every commit of a transaction that added, changed or deleted rows
+    of ``models``, through ORM objects or UPDATE/DELETE statements, in any session of this process.
+    For in-process caches of those rows: no write path has to remember to clear them."""
+
+    @event.listens_for(Session, "after_flush")
+    def _flushed(session: Session, _context: object) -> None:
+        if any(isinstance(row, models) for row in chain(session.new, session.dirty, session.deleted)):
+            after_commit(session, callback)
+
+    @event.listens_for(Session, "do_orm_execute")
+    def _executed(state: ORMExecuteState) -> None:
+        if (state.is_update or state.is_delete) and state.bind_mapper is not None \
+                and issubclass(state.bind_mapper.class_, models):
+            after_commit(state.session, callback)
 
 
 def chunks(values: Sequence[_Item], size: int = ID_CHUNK) -> Iterator[Sequence[_Item]]:

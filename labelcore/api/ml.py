@@ -135,7 +135,6 @@ def create_backend(request: Request, body: MLBackendBody, user: User = Depends(c
         session.add(row)
         session.flush()
         ml_backends.connect(ctx, session, row, project)
-        ml_backends.models_changed(session)
         return _json(request, row)
 
 
@@ -155,7 +154,6 @@ def update_backend(request: Request, backend_id: int, body: MLBackendBody,
         _apply(row, values, ctx.registry)
         project = get_project(session, row.project_id)
         ml_backends.connect(ctx, session, row, project)
-        ml_backends.models_changed(session)
         return _json(request, row)
 
 
@@ -163,7 +161,6 @@ def update_backend(request: Request, backend_id: int, body: MLBackendBody,
 def delete_backend(backend_id: int, ctx: JobContext = Depends(ml_context)) -> Response:
     with write_session(ctx.engine) as session:
         session.delete(_backend(session, backend_id))
-        ml_backends.models_changed(session)
     return Response(status_code=204)
 
 

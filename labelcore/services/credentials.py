@@ -2,12 +2,12 @@
 a few seconds, so the hot routes do not look the caller up in the database on every request.
 
 What is remembered is the active user and when the token expires; unknown or refused credentials
-are never remembered. Any transaction that changes or deletes a ``User`` or ``Token`` row (a token
-reset or revocation, a logout, a user changed or deactivated), through the ORM or an UPDATE/DELETE
-statement, makes this process forget everything when it commits: the session events below watch
-every session, so no write path can forget to say so. A lookup that read the old rows just before
-such a commit lives at most :data:`TTL_SECONDS`; other server processes (``serve --workers N``, the
-CLI) see the change within :data:`TTL_SECONDS` too.
+are never remembered. A transaction that adds, changes or deletes ``User`` or ``Token`` rows (a
+token reset or revocation, a logout, a user changed or deactivated), through the ORM or an
+UPDATE/DELETE statement, makes this process forget everything when it commits
+(:func:`labelcore.db.when_changed` watches every session, so no write path can forget to say so).
+A lookup that read the old rows just before such a commit lives at most :data:`TTL_SECONDS`; other
+server processes (``serve --workers N``, the CLI) see the change within :data:`TTL_SECONDS` too.
 """
 
 from __future__ import annotations
@@ -17,12 +17,7 @@ import time
 from datetime import datetime, timezone
 from typing import Any
 
-from itertools import chain
-
-from sqlalchemy import event
-from sqlalchemy.orm import ORMExecuteState, Session
-
-from labelcore.db import after_commit
+from labelcore.db import when_changed
 from labelcore.models import Token, User
 
 TTL_SECONDS = 2.0
@@ -59,17 +54,4 @@ def forget_all() -> None:
         _REMEMBERED.clear()
 
 
-_WATCHED = (User, Token)
-
-
-@event.listens_for(Session, "after_flush")
-def _rows_flushed(session: Session, _context: object) -> None:
-    if any(isinstance(row, _WATCHED) for row in chain(session.dirty, session.deleted)):
-        after_commit(session, forget_all)
-
-
-@event.listens_for(Session, "do_orm_execute")
-def _statement_run(state: ORMExecuteState) -> None:
-    if (state.is_update or state.is_delete) and state.bind_mapper is not None \
-            and state.bind_mapper.class_ in _WATCHED:
-        after_commit(state.session, forget_all)
+when_changed((User, Token), forget_all)

@@ -32,7 +32,7 @@ from pydantic import BaseModel, SecretStr, ValidationError
 from sqlalchemy import update
 from sqlmodel import Session, select
 
-from labelcore.db import after_commit, read_session, write_session
+from labelcore.db import read_session, when_changed, write_session
 from labelcore.errors import LabelcoreError, NotFoundError
 from labelcore.jobs import JobContext
 from labelcore.models import MLBackend, Project
@@ -296,7 +296,7 @@ class ProjectModels:
     :data:`PROJECT_MODELS_TTL` seconds (the hot routes would otherwise read them on every request):
     ``prelabels``, it has a pre-labeling (non-interactive) backend, so /next may predict the task it
     hands out; ``auto_update``, a backend trains automatically, so annotation events concern it.
-    Changes made through this process are seen once they commit (:func:`models_changed`; a read
+    Changes made through this process are seen once they commit (``when_changed`` below; a read
     racing the commit lives at most the TTL), those of other server processes within the TTL."""
 
     prelabels: bool
@@ -321,15 +321,13 @@ def project_models(engine: Any, project_id: int) -> ProjectModels:
     return models
 
 
-def models_changed(session: Session) -> None:
-    """A backend is added, changed or removed in this transaction: every project's
-    :class:`ProjectModels` is read afresh once it commits."""
-    after_commit(session, _forget_project_models)
-
-
 def _forget_project_models() -> None:
     with _GUARD:
         _PROJECT_MODELS.clear()
+
+
+# a backend added, changed or removed: every project's ProjectModels is read afresh once that commits
+when_changed((MLBackend,), _forget_project_models)
 
 
 def prelabeling_backend(session: Session, project_id: int) -> MLBackend | None:
