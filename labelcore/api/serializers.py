@@ -256,9 +256,9 @@ def project_event(pm: Any, session: Session, project: Project | int, action: str
 
     if not listening(pm):
         return None
-    if isinstance(project, int):
-        project = get_project(session, project)
+    # by id: a Project read in an earlier session is not this session's to refresh
     session.flush()
+    project = get_project(session, project if isinstance(project, int) else project.id)
     session.refresh(project)
     return webhook_payload(action, project=project_payload(session, project), **parts)
 
