@@ -158,25 +158,44 @@ def _delete_tasks(request: Request, project: Project, task_ids: list[int], body:
             "reload": True}
 
 
-def _delete_documents(model: Any, noun: str):
-    def run(request: Request, project: Project, task_ids: list[int], body: dict, user: User) -> dict:
-        count = 0
-        with write_session(request.app.state.engine) as session:
-            for chunk in chunks(task_ids):
-                count += session.exec(delete(model).where(model.task_id.in_(chunk))
-                                      .execution_options(synchronize_session=False)).rowcount
-            recount_tasks(session, project.id, task_ids)
-        return {"processed_items": count, "detail": f"Deleted {count} {noun}", "job": None}
+def _delete_predictions(request: Request, project: Project, task_ids: list[int], body: dict, user: User) -> dict:
+    count = 0
+    with write_session(request.app.state.engine) as session:
+        for chunk in chunks(task_ids):
+            count += session.exec(delete(Prediction).where(Prediction.task_id.in_(chunk))
+                                  .execution_options(synchronize_session=False)).rowcount
+        recount_tasks(session, project.id, task_ids)
+    return {"processed_items": count, "detail": f"Deleted {count} predictions", "job": None}
 
-    return run
+
+def _delete_annotations(request: Request, project: Project, task_ids: list[int], body: dict, user: User) -> dict:
+    """As deleting them one by one would: listening plugins get ANNOTATIONS_DELETED with their ids,
+    and models that train automatically hear of it."""
+    deleted: list[int] = []
+    state = request.app.state
+    with write_session(state.engine) as session:
+        for chunk in chunks(task_ids):
+            deleted += session.exec(delete(Annotation).where(Annotation.task_id.in_(chunk))
+                                    .returning(Annotation.id)
+                                    .execution_options(synchronize_session=False)).scalars().all()
+        recount_tasks(session, project.id, task_ids)
+        payload = project_event(state.pm, session, project, "ANNOTATIONS_DELETED",
+                                annotations=[{"id": annotation_id} for annotation_id in sorted(deleted)]
+                                ) if deleted else None
+    if payload is not None:
+        emit(state.pm, "ANNOTATIONS_DELETED", payload)
+    if deleted:
+        ml_training.annotation_changed(queue_for_app(request.app), state.engine, state.registry, project.id,
+                                       "ANNOTATIONS_DELETED")
+    return {"processed_items": len(deleted), "detail": f"Deleted {len(deleted)} annotations", "job": None}
 
 
 _RUN = {
     "retrieve_tasks_predictions": _retrieve_predictions,
     "predictions_to_annotations": _predictions_to_annotations,
     "delete_tasks": _delete_tasks,
-    "delete_tasks_annotations": _delete_documents(Annotation, "annotations"),
-    "delete_tasks_predictions": _delete_documents(Prediction, "predictions"),
+    "delete_tasks_annotations": _delete_annotations,
+    "delete_tasks_predictions": _delete_predictions,
 }
 
 
@@ -197,6 +216,7 @@ async def run_action(request: Request, user: User = Depends(current_user)) -> di
         raise LabelcoreError("the body is not valid JSON") from None
     if not isinstance(body, dict):
         raise LabelcoreError("the body must be a JSON object with selectedItems")
+
     def run() -> dict:
         with read_session(request.app.state.engine) as session:
             project = get_project(session, int(raw_project))

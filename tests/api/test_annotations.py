@@ -259,6 +259,26 @@ def test_plugins_hear_of_annotations_after_they_are_committed_with_label_studio_
     assert recorder.events[1][1]["tasks"][0]["id"] == task["id"]
 
 
+def test_the_bulk_delete_action_tells_listeners_which_annotations_went(recorded):
+    client, recorder = recorded
+    project, task = make_task(client)
+    ids = [annotate(client, task).json()["id"] for _ in range(2)]
+
+    response = client.post("/api/dm/actions", params={"id": "delete_tasks_annotations", "project": project["id"]},
+                           json={"selectedItems": {"all": True}})
+
+    assert response.json()["processed_items"] == 2
+    event, payload, annotations_left = recorder.events[-1]
+    assert (event, annotations_left) == ("ANNOTATIONS_DELETED", 0)
+    assert payload["annotations"] == [{"id": annotation_id} for annotation_id in sorted(ids)]
+    assert payload["project"]["total_annotations_number"] == 0
+
+    client.post("/api/dm/actions", params={"id": "delete_tasks", "project": project["id"]},
+                json={"selectedItems": {"all": True}})
+    event, payload, _ = recorder.events[-1]
+    assert (event, payload["tasks"], payload["project"]["task_number"]) == ("TASKS_DELETED", [{"id": task["id"]}], 0)
+
+
 def test_a_refused_annotation_tells_no_one(recorded):
     client, recorder = recorded
     _, task = make_task(client)
